@@ -1,0 +1,48 @@
+"""Who may do what: the one table of role permissions, checked by ``access.org_view``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    FINANCE = "finance", "Finance"
+    MEMBER = "member", "Member"
+
+
+class Perm(StrEnum):
+    VIEW_DASHBOARD = "view_dashboard"
+    VIEW_CONNECTION = "view_connection"
+    MANAGE_CONNECTION = "manage_connection"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_ORGANISATION = "manage_organisation"
+    VIEW_AUDIT = "view_audit"
+    VIEW_KEYS = "view_keys"
+    MANAGE_KEYS = "manage_keys"
+    REQUEST_KEYS = "request_keys"
+    VIEW_SPEND = "view_spend"
+
+
+_EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS}
+
+# The single source of truth: add a permission here and guard a view with it.
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.OWNER: frozenset(Perm),
+    Role.ADMIN: frozenset(Perm),
+    Role.FINANCE: frozenset(_EVERYONE | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND}),
+    Role.MEMBER: frozenset(_EVERYONE),
+}
+
+# Only an owner may hand out or take away ownership.
+ROLES_GRANTABLE_BY: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(Role.values),
+    Role.ADMIN: frozenset({Role.ADMIN, Role.FINANCE, Role.MEMBER}),
+}
+
+
+def role_allows(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from apps.accounts import services
+from apps.accounts.access import get_for_org, org_view
+from apps.accounts.forms import ConnectForm, InvitationForm, OrganisationForm, RoleForm, SignupForm
+from apps.accounts.middleware import SESSION_KEY
+from apps.accounts.models import Invitation, Membership
+from apps.accounts.roles import Perm
+from apps.audit.context import Actor
+from apps.core.htmx import toast
+from apps.gateway.errors import UpstreamError
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = services.organisation_create(
+            user=request.user, name=form.cleaned_data["name"]
+        )
+        request.session[SESSION_KEY] = organisation.pk
+        messages.success(request, f"{organisation.name} created. Connect its management key next.")
+        return redirect("accounts:connect")
+    return render(request, "accounts/organisation_create.html", {"form": form})
+
+
+@login_required
+@require_POST
+def organisation_switch(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, user=request.user, organisation_id=organisation_id)
+    request.session[SESSION_KEY] = membership.organisation_id
+    if request.htmx:
+        return HttpResponseClientRefresh()
+    return redirect("dashboard:home")
+
+
+@org_view(Perm.MANAGE_CONNECTION)
+@require_http_methods(["GET", "POST"])
+def connect(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    form = ConnectForm(request.POST or None, initial={"base_url": organisation.base_url})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_connect(
+                actor=Actor.from_request(request),
+                api_key=form.cleaned_data["api_key"],
+                base_url=form.cleaned_data["base_url"],
+            )
+        except UpstreamError as exc:
+            form.add_error("api_key", exc.user_message)
+        else:
+            messages.success(request, "Management key checked and saved. The console is connected.")
+            return redirect("dashboard:connection")
+    return render(request, "accounts/connect.html", {"form": form, "organisation": organisation})
+
+
+@org_view(Perm.MANAGE_MEMBERS)
+def members(request: HttpRequest) -> HttpResponse:
+    context = {
+        "memberships": Membership.objects.filter(organisation=request.organisation)
+        .select_related("user")
+        .order_by("user__email"),
+        "invitations": [
+            i
+            for i in Invitation.objects.filter(
+                organisation=request.organisation, accepted_at__isnull=True, revoked_at__isnull=True
+            )
+            if i.is_usable
+        ],
+        "form": InvitationForm(),
+        "role_choices": RoleForm.base_fields["role"].choices,
+    }
+    return render(request, "accounts/members.html", context)
+
+
+@org_view(Perm.MANAGE_MEMBERS)
+@require_POST
+def invitation_create(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                actor=Actor.from_request(request),
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                accept_url_builder=lambda inv: request.build_absolute_uri(
+                    reverse("accounts:invitation_accept", args=[inv.token])
+                ),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except PermissionDenied as exc:
+            form.add_error("role", str(exc))
+        else:
+            link = request.build_absolute_uri(
+                reverse("accounts:invitation_accept", args=[invitation.token])
+            )
+            response = render(
+                request,
+                "accounts/members.html#invitation-created",
+                {"invitation": invitation, "link": link, "form": InvitationForm()},
+            )
+            return toast(response, f"Invitation sent to {invitation.email}.")
+    return render(request, "accounts/members.html#invite-form", {"form": form}, status=422)
+
+
+@org_view(Perm.MANAGE_MEMBERS)
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_for_org(request, Invitation, pk=pk)
+    services.invitation_revoke(actor=Actor.from_request(request), invitation=invitation)
+    messages.success(request, f"Invitation for {invitation.email} revoked.")
+    return redirect("accounts:members")
+
+
+@org_view(Perm.MANAGE_MEMBERS)
+@require_POST
+def membership_role(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_for_org(request, Membership.objects.select_related("user"), pk=pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed roles.")
+        return redirect("accounts:members")
+    try:
+        services.membership_set_role(
+            actor=Actor.from_request(request), membership=membership, role=form.cleaned_data["role"]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(
+            request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        )
+    else:
+        messages.success(
+            request, f"{membership.user.email} is now {membership.get_role_display()}."
+        )
+    return redirect("accounts:members")
+
+
+@org_view(Perm.MANAGE_MEMBERS)
+@require_POST
+def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_for_org(request, Membership.objects.select_related("user"), pk=pk)
+    try:
+        services.membership_remove(actor=Actor.from_request(request), membership=membership)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(
+            request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        )
+    else:
+        messages.success(request, f"{membership.user.email} removed from the organisation.")
+    return redirect("accounts:members")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = get_object_or_404(Invitation.objects.select_related("organisation"), token=token)
+    context = {"invitation": invitation}
+    if not invitation.is_usable:
+        return render(request, "accounts/invitation_accept.html", context, status=410)
+    signup = None
+    if not request.user.is_authenticated:
+        signup = SignupForm(request.POST or None, email=invitation.email)
+    if request.method == "POST":
+        if request.user.is_authenticated and request.user.email.lower() != invitation.email:
+            messages.error(
+                request,
+                f"This invitation is for {invitation.email}; you are signed in as "
+                f"{request.user.email}.",
+            )
+        elif signup is None or signup.is_valid():
+            user = request.user if signup is None else signup.save()
+            if signup is not None:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            membership = services.invitation_accept(
+                invitation=invitation, user=user, ip_address=request.META.get("REMOTE_ADDR")
+            )
+            request.session[SESSION_KEY] = membership.organisation_id
+            messages.success(request, f"Welcome to {invitation.organisation.name}.")
+            return redirect("dashboard:home")
+    context["signup"] = signup
+    return render(request, "accounts/invitation_accept.html", context)

@@ -1,0 +1,95 @@
+"""The demo: sandbox data, demo organisations connected to it, and three demo logins.
+
+Only this loader creates the demo users (password ``demo``); nothing else does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import ConnectionStatus, Membership, Organisation, User
+from apps.accounts.roles import Role
+from apps.sandbox.models import Account, masked_label
+from apps.sandbox.seed import (
+    DEMO_ACCOUNT_ID,
+    SECOND_ACCOUNT_ID,
+    SeedOptions,
+    management_secret,
+    seed_account,
+)
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password, created only here
+DEMO_LOGINS = (
+    ("admin@demo.test", Role.ADMIN),
+    ("finance@demo.test", Role.FINANCE),
+    ("member@demo.test", Role.MEMBER),
+)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    organisations: list[Organisation]
+    logins: tuple[tuple[str, str], ...]
+
+
+def _ensure_sandbox(options: SeedOptions, reset: bool) -> str:
+    if reset or not Account.objects.filter(id=options.account_id).exists():
+        _account, secret = seed_account(options)
+        return secret
+    return management_secret(options.account_id, options.seed)
+
+
+def _connect(name: str, slug: str, base_url: str, secret: str) -> Organisation:
+    organisation, _ = Organisation.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "name": name,
+            "base_url": base_url,
+            "management_key": secret,
+            "management_key_label": masked_label(secret),
+            "connected_at": timezone.now(),
+        },
+    )
+    ConnectionStatus.objects.get_or_create(organisation=organisation)
+    return organisation
+
+
+def load_demo(
+    *, base_url: str | None = None, keys: int = 30, days: int = 90, reset: bool = False
+) -> DemoResult:
+    base_url = base_url or settings.OPENROUTER_BASE_URL
+    main = SeedOptions(account_id=DEMO_ACCOUNT_ID, name="Demo Organisation", keys=keys, days=days)
+    second = SeedOptions(
+        account_id=SECOND_ACCOUNT_ID,
+        name="Demo Labs",
+        seed=7,
+        keys=max(1, keys // 3),
+        days=days,
+        workspaces=2,
+        credits=300.0,
+    )
+    secrets = {opts.account_id: _ensure_sandbox(opts, reset) for opts in (main, second)}
+    with transaction.atomic():
+        demo = _connect("Demo Organisation", "demo", base_url, secrets[DEMO_ACCOUNT_ID])
+        labs = _connect("Demo Labs", "demo-labs", base_url, secrets[SECOND_ACCOUNT_ID])
+        for email, role in DEMO_LOGINS:
+            user = User.objects.filter(email=email).first() or User(email=email)
+            user.first_name = email.split("@")[0].capitalize()
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            Membership.objects.update_or_create(
+                user=user, organisation=demo, defaults={"role": role}
+            )
+            if role == Role.ADMIN:
+                # The admin also belongs to a second organisation, to show the switcher.
+                Membership.objects.update_or_create(
+                    user=user, organisation=labs, defaults={"role": Role.OWNER}
+                )
+    return DemoResult(
+        organisations=[demo, labs],
+        logins=tuple((email, role.label) for email, role in DEMO_LOGINS),
+    )

@@ -1,0 +1,62 @@
+"""Calls about the account itself: the current key, credits, activity, workspaces."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from apps.gateway import errors
+from apps.gateway.core import Credentials, call, credentials_for
+
+if TYPE_CHECKING:
+    from apps.accounts.models import Organisation
+
+
+def management_key_check(base_url: str, api_key: str) -> Any:
+    """``GET /key`` with a candidate key; raise unless it is a valid management key."""
+    creds = Credentials(base_url=base_url, api_key=api_key)
+    response = call(creds, lambda sdk: sdk.api_keys.get_current_key_metadata())
+    data = response.data
+    if not (data.is_management_key or data.is_provisioning_key):
+        raise errors.NotManagementKey()
+    return data
+
+
+def current_key(organisation: Organisation) -> Any:
+    """``GET /key`` for the organisation's stored management key."""
+    return call(
+        credentials_for(organisation), lambda sdk: sdk.api_keys.get_current_key_metadata()
+    ).data
+
+
+def credits_get(organisation: Organisation) -> Any:
+    """``GET /credits`` → ``{total_credits, total_usage}``."""
+    return call(credentials_for(organisation), lambda sdk: sdk.credits.get_credits()).data
+
+
+def activity_list(
+    organisation: Organisation,
+    *,
+    date: str | None = None,
+    api_key_hash: str | None = None,
+    user_id: str | None = None,
+) -> list[Any]:
+    """``GET /activity``: daily rows for the last 30 completed UTC days."""
+    query = {"date_": date, "api_key_hash": api_key_hash, "user_id": user_id}
+    request = {k: v for k, v in query.items() if v}
+    return call(
+        credentials_for(organisation), lambda sdk: sdk.analytics.get_user_activity(request=request)
+    ).data
+
+
+def workspaces_list(organisation: Organisation, *, page_size: int = 100) -> list[Any]:
+    """Every workspace, following ``offset``/``limit`` pages to the end."""
+    creds = credentials_for(organisation)
+    rows: list[Any] = []
+    offset = 0
+    while True:
+        page = call(creds, lambda sdk, o=offset: sdk.workspaces.list(offset=o, limit=page_size))
+        batch = page.result.data if page is not None else []
+        rows.extend(batch)
+        if len(batch) < page_size:
+            return rows
+        offset += len(batch)

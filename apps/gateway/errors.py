@@ -1,0 +1,111 @@
+"""The small exception family every OpenRouter failure is mapped to.
+
+Each error carries a message fit for the page (never the key, never a stack
+trace), the HTTP status, the upstream request id when there is one, and for
+rate limits how long upstream asked us to wait.
+"""
+
+from __future__ import annotations
+
+
+class UpstreamError(Exception):
+    status: int | None = None
+    default_message = "OpenRouter returned an unexpected error."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        request_id: str = "",
+        upstream_message: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        if status is not None:
+            self.status = status
+        self.request_id = request_id
+        self.upstream_message = upstream_message
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+    @property
+    def user_message(self) -> str:
+        text = self.message
+        if self.upstream_message and self.upstream_message not in text:
+            text = f"{text} (OpenRouter said: {self.upstream_message})"
+        if self.request_id:
+            text = f"{text} [request {self.request_id}]"
+        return text
+
+
+class BadRequest(UpstreamError):
+    status = 400
+    default_message = "OpenRouter rejected the request as invalid."
+
+
+class AuthenticationFailed(UpstreamError):
+    status = 401
+    default_message = "The management key was rejected by OpenRouter. Connect a valid key."
+
+
+class PaymentRequired(UpstreamError):
+    status = 402
+    default_message = "OpenRouter refused for lack of credits (or the key's limit is used up)."
+
+
+class Forbidden(UpstreamError):
+    status = 403
+    default_message = "OpenRouter refused: this key is not allowed to do that."
+
+
+class NotManagementKey(Forbidden):
+    default_message = (
+        "That key works, but it is not a management key. Create a management key in "
+        "OpenRouter's settings and paste it here."
+    )
+
+
+class NotFound(UpstreamError):
+    status = 404
+    default_message = "OpenRouter has no such object: it may have been deleted."
+
+
+class Conflict(UpstreamError):
+    status = 409
+    default_message = "OpenRouter reported a conflict with the current state; reload and try again."
+
+
+class RateLimited(UpstreamError):
+    status = 429
+    default_message = "OpenRouter is rate-limiting requests; try again shortly."
+
+
+class UpstreamUnavailable(UpstreamError):
+    default_message = "OpenRouter is unavailable or failing right now; try again shortly."
+
+
+class UpstreamTimeout(UpstreamError):
+    default_message = "OpenRouter did not answer in time; try again shortly."
+
+
+class NotConnected(UpstreamError):
+    default_message = "This organisation has no management key yet. Connect one first."
+
+
+_BY_STATUS: dict[int, type[UpstreamError]] = {
+    400: BadRequest,
+    401: AuthenticationFailed,
+    402: PaymentRequired,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    422: BadRequest,
+    429: RateLimited,
+}
+
+
+def error_class_for(status: int) -> type[UpstreamError]:
+    if status >= 500:
+        return UpstreamUnavailable
+    return _BY_STATUS.get(status, UpstreamError)

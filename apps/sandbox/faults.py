@@ -1,0 +1,69 @@
+"""Fault injection: per request (``X-Sandbox-Fault`` header) or per account (a setting).
+
+Spec syntax, comma separated: ``status=429`` (or just ``429``), ``retry_after=2``,
+``latency_ms=300``, ``timeout`` or ``timeout=40`` (hold the request that many seconds,
+then answer 408). Example: ``X-Sandbox-Fault: status=503, latency_ms=200``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+FAULT_HEADER = "HTTP_X_SANDBOX_FAULT"
+
+
+@dataclass(frozen=True)
+class Fault:
+    status: int | None = None
+    retry_after: int | None = None
+    latency_ms: int = 0
+    timeout_seconds: float | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.status is None and not self.latency_ms and self.timeout_seconds is None
+
+
+class FaultSpecError(ValueError):
+    pass
+
+
+def parse_fault(spec: str) -> Fault:
+    values: dict = {}
+    for raw in spec.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        name, _, value = item.partition("=")
+        name = name.strip().lower()
+        try:
+            if name.isdigit():
+                values["status"] = int(name)
+            elif name == "status":
+                values["status"] = int(value)
+            elif name == "retry_after":
+                values["retry_after"] = int(value)
+            elif name == "latency_ms":
+                values["latency_ms"] = int(value)
+            elif name == "timeout":
+                values["timeout_seconds"] = (
+                    float(value) if value else settings.SANDBOX_TIMEOUT_SECONDS
+                )
+            else:
+                raise FaultSpecError(f"unknown fault setting {name!r}")
+        except ValueError as exc:
+            raise FaultSpecError(f"bad value in fault setting {item!r}") from exc
+    status = values.get("status")
+    if status is not None and not 400 <= status <= 599:
+        raise FaultSpecError("fault status must be a 4xx or 5xx code")
+    return Fault(**values)
+
+
+def apply_delay(fault: Fault) -> None:
+    if fault.latency_ms:
+        time.sleep(fault.latency_ms / 1000)
+    if fault.timeout_seconds is not None:
+        time.sleep(fault.timeout_seconds)

@@ -1,0 +1,255 @@
+"""Settings for the console, read from the environment with django-environ only.
+
+Every variable is documented in ``.env.example``. The defaults are the embedded
+development set-up (SQLite, a filesystem Celery broker, the local sandbox as the
+upstream); production sets ``DEBUG=false`` and the real services.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(environ.Env().str("DATA_DIR", default=str(BASE_DIR / ".data")))
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --- Core -------------------------------------------------------------------
+DEBUG = env.bool("DEBUG", default=False)
+
+_DEV_SECRET_KEY = "django-insecure-development-only-3f1c9a7e5d2b8c4a6e0f1d3b5a7c9e2f4d6b8a0c"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "apps.core",
+    "apps.accounts",
+    "apps.audit",
+    "apps.gateway",
+    "apps.dashboard",
+    "apps.sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "apps.accounts.middleware.CurrentOrganisationMiddleware",
+]
+
+ROOT_URLCONF = "console.urls"
+WSGI_APPLICATION = "console.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.accounts.context_processors.organisation",
+            ],
+            "builtins": ["django.templatetags.static"],
+        },
+    }
+]
+
+# --- Databases --------------------------------------------------------------
+# The sandbox keeps its rows in a database of its own, so demo/test upstream data
+# never mixes with console data. Unless SANDBOX_DATABASE_URL says otherwise it sits
+# beside the default database, with "_sandbox" appended to the name.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'console.sqlite3'}")}
+
+
+def _sandbox_database() -> dict:
+    if env.str("SANDBOX_DATABASE_URL", default=""):
+        return env.db("SANDBOX_DATABASE_URL")
+    config = dict(DATABASES["default"])
+    name = str(config["NAME"])
+    config["NAME"] = (
+        name.replace(".sqlite3", "_sandbox.sqlite3")
+        if name.endswith(".sqlite3")
+        else f"{name}_sandbox"
+    )
+    return config
+
+
+if SANDBOX_ENABLED:
+    DATABASES["sandbox"] = _sandbox_database()
+
+for _alias, _db in DATABASES.items():
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web server, the worker and beat read while one writes.
+        _db.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            }
+        )
+        _db["TEST"] = {"NAME": str(DATA_DIR / f"test_{_alias}.sqlite3")}
+    else:
+        _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+        _db.setdefault("CONN_HEALTH_CHECKS", True)
+
+DATABASE_ROUTERS = ["apps.sandbox.routers.SandboxRouter"]
+
+# --- Cache ------------------------------------------------------------------
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://console")}
+
+# --- Auth -------------------------------------------------------------------
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+
+# --- Email ------------------------------------------------------------------
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OpenRouter Console <console@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Encryption at rest -----------------------------------------------------
+# Fernet keys, newest first: the first encrypts, all of them decrypt, so a key can
+# be rotated by prepending a new one (then `manage.py rotate_encryption_keys`).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be set when DEBUG is off: a comma-separated list of "
+            "Fernet keys, newest first. Make one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
+    # Development only: a fixed key so the demo database stays readable across restarts.
+    FIELD_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDAwMDA="]
+
+# --- OpenRouter upstream ----------------------------------------------------
+PORT = env.int("PORT", default=8000)
+OPENROUTER_BASE_URL = env.str(
+    "OPENROUTER_BASE_URL",
+    default=f"http://127.0.0.1:{PORT}/sandbox/api/v1"
+    if SANDBOX_ENABLED
+    else "https://openrouter.ai/api/v1",
+)
+# "http" sends requests over the network; "wsgi" hands them to this process's own
+# WSGI application (the sandbox, in tests) without opening a socket.
+OPENROUTER_TRANSPORT = env.str("OPENROUTER_TRANSPORT", default="http")
+OPENROUTER_CONNECT_TIMEOUT = env.float("OPENROUTER_CONNECT_TIMEOUT", default=5.0)
+OPENROUTER_READ_TIMEOUT = env.float("OPENROUTER_READ_TIMEOUT", default=30.0)
+OPENROUTER_MAX_ATTEMPTS = env.int("OPENROUTER_MAX_ATTEMPTS", default=4)
+OPENROUTER_BACKOFF_CAP = env.float("OPENROUTER_BACKOFF_CAP", default=30.0)
+OPENROUTER_APP_URL = env.str("OPENROUTER_APP_URL", default="https://github.com/openrouter-console")
+OPENROUTER_APP_TITLE = env.str("OPENROUTER_APP_TITLE", default="OpenRouter Console")
+
+# --- Sandbox ----------------------------------------------------------------
+# How long the sandbox holds a request for the "timeout" fault before answering 408.
+SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=60.0)
+
+# --- Celery -----------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = DATA_DIR / "broker"
+    for _sub in ("out", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "connection-check": {"task": "apps.dashboard.tasks.connection_check_all", "schedule": 300.0},
+}
+
+# --- Static files -----------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- Internationalisation ---------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Security (production) --------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Logging ----------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import include, path
+
+from apps.core import views as core_views
+
+urlpatterns = [
+    path("", include("apps.dashboard.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("audit/", include("apps.audit.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/api/v1/", include("apps.sandbox.urls")))
+
+handler403 = "apps.core.views.error_403"
+handler404 = "apps.core.views.error_404"
+handler500 = "apps.core.views.error_500"
