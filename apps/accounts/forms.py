@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
 
@@ -22,11 +24,19 @@ class ConnectForm(forms.Form):
         help_text="Create one in OpenRouter under Settings → Management keys. It is checked live, "
         "stored encrypted, and never shown again.",
     )
-    base_url = forms.URLField(
+    base_url = forms.CharField(
         label="Upstream base URL",
         max_length=300,
         help_text="Where the OpenRouter API lives. Leave as is unless you run a proxy or the sandbox.",
     )
+
+    def clean_base_url(self) -> str:
+        # Not Django's URLValidator: internal hosts without a dot ("proxy:8080") are fine here.
+        value = self.cleaned_data["base_url"].strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise forms.ValidationError("Enter a valid URL.")
+        return value
 
     def clean_api_key(self) -> str:
         key = self.cleaned_data["api_key"]

@@ -16,7 +16,7 @@ def management_key_check(base_url: str, api_key: str) -> Any:
     creds = Credentials(base_url=base_url, api_key=api_key)
     response = call(creds, lambda sdk: sdk.api_keys.get_current_key_metadata())
     data = response.data
-    if not (data.is_management_key or data.is_provisioning_key):
+    if not data.is_management_key:
         raise errors.NotManagementKey()
     return data
 

@@ -1,0 +1,82 @@
+"""A sweep over every console URL: each view is guarded by the one role table.
+
+New views are covered automatically: a view without ``org_view`` must be listed as public,
+and every guarded view refuses a role that lacks its permission with 403.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from apps.accounts.roles import ROLE_PERMISSIONS, Role
+
+pytestmark = pytest.mark.django_db
+
+# Views anyone (or any signed-in user) may reach: authentication and invitations.
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_change",
+    "accounts:password_change_done",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+    "accounts:invitation_accept",
+    "accounts:organisation_create",
+    "accounts:organisation_switch",
+    "healthz",
+}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern), entry.callback
+
+
+def console_views():
+    return [v for v in _walk(get_resolver().url_patterns) if not v[0].startswith("sandbox:")]
+
+
+def _concrete(route: str) -> str:
+    route = re.sub(r"<int:[^>]+>", "999999", route)
+    route = re.sub(r"<uuid:[^>]+>", "00000000-0000-0000-0000-000000000000", route)
+    route = re.sub(r"<[^>]+>", "zzz", route)
+    return "/" + route.lstrip("^").rstrip("$")
+
+
+def test_every_console_view_is_guarded_or_explicitly_public():
+    unguarded = [
+        name
+        for name, _route, view in console_views()
+        if name not in PUBLIC and not hasattr(view, "required_perm")
+    ]
+    assert unguarded == []
+
+
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.FINANCE])
+def test_roles_without_the_permission_get_403_everywhere(client_for, organisation, role):
+    from tests.factories import MembershipFactory
+
+    user = MembershipFactory(organisation=organisation, role=role).user
+    client = client_for(user)
+    checked = 0
+    for name, route, view in console_views():
+        perm = getattr(view, "required_perm", None)
+        if perm is None or perm in ROLE_PERMISSIONS[role]:
+            continue
+        response = client.get(_concrete(route))
+        assert response.status_code == 403, f"{name} answered {response.status_code} to {role}"
+        checked += 1
+    assert checked > 0
+
+
+def test_admin_and_owner_hold_every_permission():
+    assert ROLE_PERMISSIONS[Role.ADMIN] == ROLE_PERMISSIONS[Role.OWNER]
