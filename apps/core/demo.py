@@ -65,7 +65,7 @@ def load_demo(
     main = SeedOptions(account_id=DEMO_ACCOUNT_ID, name="Demo Organisation", keys=keys, days=days)
     second = SeedOptions(
         account_id=SECOND_ACCOUNT_ID,
-        name="Demo Labs",
+        name="Sandbox Labs",
         seed=7,
         keys=max(1, keys // 3),
         days=days,
@@ -75,7 +75,7 @@ def load_demo(
     secrets = {opts.account_id: _ensure_sandbox(opts, reset) for opts in (main, second)}
     with transaction.atomic():
         demo = _connect("Demo Organisation", "demo", base_url, secrets[DEMO_ACCOUNT_ID])
-        labs = _connect("Demo Labs", "demo-labs", base_url, secrets[SECOND_ACCOUNT_ID])
+        labs = _connect("Sandbox Labs", "sandbox-labs", base_url, secrets[SECOND_ACCOUNT_ID])
         for email, role in DEMO_LOGINS:
             user = User.objects.filter(email=email).first() or User(email=email)
             user.first_name = email.split("@")[0].capitalize()

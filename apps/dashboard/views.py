@@ -22,12 +22,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @org_view(Perm.VIEW_DASHBOARD)
 @require_GET
 def credits_card(request: HttpRequest) -> HttpResponse:
-    context: dict = {"status": services.status_for(request.organisation)}
+    # The refreshed connection status rides along as an out-of-band swap.
+    context: dict = {"oob": bool(request.htmx)}
     try:
         context["credits"] = services.credits_refresh(request.organisation)
     except UpstreamError as exc:
         context["error"] = exc.user_message
-        context["status"] = services.status_for(request.organisation)
+    context["status"] = services.status_for(request.organisation)
     return render(request, "dashboard/home.html#credits-card", context)
 
 

@@ -25,6 +25,7 @@ def test_credits_card_shows_balance_from_upstream(client_for, organisation, memb
     status = ConnectionStatus.objects.get(organisation=organisation)
     assert status.ok and status.total_credits == 100
     assert f"${status.balance:,.2f}" in page
+    assert 'id="status-card" hx-swap-oob="true"' in page  # the status card is refreshed too
 
 
 def test_keys_card_counts_keys_of_every_workspace(client_for, organisation, sandbox_account, admin):

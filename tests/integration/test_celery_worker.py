@@ -1,0 +1,97 @@
+"""A real Celery worker process, on a real Redis broker, runs a task that calls the sandbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from celery import Celery
+from django.db import connections
+
+from apps.accounts.models import ConnectionStatus, Organisation
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def database_url(alias: str) -> str:
+    """The URL of the test database behind ``alias``, for another process to open."""
+    s = connections[alias].settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    auth = quote(s["USER"] or "") + (f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else "")
+    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{s['NAME']}"
+
+
+@pytest.fixture
+def worker():
+    queue = f"itest-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": database_url("default"),
+        "SANDBOX_DATABASE_URL": database_url("sandbox"),
+        "CELERY_BROKER_URL": REDIS_URL,
+        "OPENROUTER_TRANSPORT": "http",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield queue, process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_worker_process_checks_the_connection_against_the_sandbox(
+    live_server, organisation, worker
+):
+    queue, process = worker
+    Organisation.objects.filter(pk=organisation.pk).update(
+        base_url=f"{live_server.url}/sandbox/api/v1"
+    )
+    sender = Celery("itest", broker=REDIS_URL)
+    sender.send_task("apps.dashboard.tasks.connection_check", args=[organisation.pk], queue=queue)
+
+    deadline = time.monotonic() + 60
+    status = None
+    while time.monotonic() < deadline:
+        status = ConnectionStatus.objects.get(organisation=organisation)
+        if status.checked_at is not None:
+            break
+        if process.poll() is not None:
+            pytest.fail(f"the worker exited early:\n{process.stdout.read()}")
+        time.sleep(0.5)
+    assert status is not None and status.checked_at is not None, "the worker never ran the task"
+    assert status.ok, status.message
+    assert float(status.total_credits) == 100.0
