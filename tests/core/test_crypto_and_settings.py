@@ -51,11 +51,17 @@ def test_a_wrong_key_gives_a_clear_error(settings):
 
 
 def _django(env: dict, *args: str) -> subprocess.CompletedProcess:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "FIELD_ENCRYPTION_KEYS", "SECRET_KEY"}
+    # Only what the test sets: CI's and the e2e suite's variables must not leak in.
+    dropped = {
+        "DEBUG",
+        "FIELD_ENCRYPTION_KEYS",
+        "SECRET_KEY",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
     }
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

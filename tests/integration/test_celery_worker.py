@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -65,7 +66,16 @@ def worker():
         stderr=subprocess.STDOUT,
         text=True,
     )
-    yield queue, process
+    output: list[str] = []
+    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
+    # The Redis transport drops messages for a queue nobody has bound yet: wait until ready.
+    deadline = time.monotonic() + 120  # a cold worker start on a busy 2-core machine is slow
+    while not any("ready." in line for line in output):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the worker did not start:\n" + "".join(output))
+        time.sleep(0.2)
+    yield queue, process, output
     process.terminate()
     try:
         process.wait(timeout=20)
@@ -74,12 +84,13 @@ def worker():
 
 
 def test_worker_process_checks_the_connection_against_the_sandbox(
-    live_server, organisation, worker
+    live_server, organisation, worker, monkeypatch
 ):
-    queue, process = worker
+    queue, process, output = worker
     Organisation.objects.filter(pk=organisation.pk).update(
         base_url=f"{live_server.url}/sandbox/api/v1"
     )
+    monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)  # Celery prefers this variable to broker=
     sender = Celery("itest", broker=REDIS_URL)
     sender.send_task("apps.dashboard.tasks.connection_check", args=[organisation.pk], queue=queue)
 
@@ -90,8 +101,9 @@ def test_worker_process_checks_the_connection_against_the_sandbox(
         if status.checked_at is not None:
             break
         if process.poll() is not None:
-            pytest.fail(f"the worker exited early:\n{process.stdout.read()}")
+            pytest.fail("the worker exited early:\n" + "".join(output))
         time.sleep(0.5)
-    assert status is not None and status.checked_at is not None, "the worker never ran the task"
+    if status is None or status.checked_at is None:
+        pytest.fail("the worker never ran the task; its output:\n" + "".join(output))
     assert status.ok, status.message
     assert float(status.total_credits) == 100.0
