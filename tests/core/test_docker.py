@@ -43,32 +43,20 @@ def test_dockerfile_runs_as_non_root_with_gunicorn_and_collectstatic():
 def test_compose_file_is_valid_and_has_every_service(tmp_path):
     shutil.copytree(ROOT / "docker", tmp_path / "docker")
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
-    env = {**os.environ, "POSTGRES_PASSWORD": "ci-only"}
-    compose = _tool("docker-compose")
-    check = subprocess.run(
-        [compose, "-f", str(tmp_path / "docker" / "compose.yaml"), "config", "-q"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    compose = [_tool("docker-compose"), "-f", str(tmp_path / "docker" / "compose.yaml"), "config"]
+
+    def config(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "POSTGRES_PASSWORD": "ci-only"}
+        return subprocess.run(
+            [*compose, *args], capture_output=True, text=True, env=env, timeout=60
+        )
+
+    check = config("-q")
     assert check.returncode == 0, check.stderr
-    services = subprocess.run(
-        [compose, "-f", str(tmp_path / "docker" / "compose.yaml"), "config", "--services"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    ).stdout.split()
-    assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
-    rendered = subprocess.run(
-        [compose, "-f", str(tmp_path / "docker" / "compose.yaml"), "config"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    ).stdout
-    assert "/healthz" in rendered
+    assert {"web", "worker", "beat", "postgres", "redis"} <= set(
+        config("--services").stdout.split()
+    )
+    assert "/healthz" in config().stdout
 
 
 def test_env_example_documents_every_setting_read_from_the_environment():

@@ -38,6 +38,11 @@ def error_body(status: int, message: str) -> dict:
 
 
 CREDITS = {"data": {"total_credits": 10.0, "total_usage": 2.5}}
+USAGE = {
+    f"{prefix}{window}": 0.0
+    for prefix in ("usage", "byok_usage")
+    for window in ("", "_daily", "_weekly", "_monthly")
+}
 
 
 @respx.mock
@@ -116,14 +121,7 @@ def test_a_write_is_resent_after_a_429(org, gateway_sleeps):
         "limit_remaining": None,
         "limit_reset": None,
         "include_byok_in_limit": False,
-        "usage": 0.0,
-        "usage_daily": 0.0,
-        "usage_weekly": 0.0,
-        "usage_monthly": 0.0,
-        "byok_usage": 0.0,
-        "byok_usage_daily": 0.0,
-        "byok_usage_weekly": 0.0,
-        "byok_usage_monthly": 0.0,
+        **USAGE,
         "created_at": "2026-01-01T00:00:00Z",
         "updated_at": None,
         "last_used_at": None,
@@ -218,14 +216,7 @@ def test_non_management_key_is_refused_at_check():
             "limit_remaining": None,
             "limit_reset": None,
             "include_byok_in_limit": False,
-            "usage": 0.0,
-            "usage_daily": 0.0,
-            "usage_weekly": 0.0,
-            "usage_monthly": 0.0,
-            "byok_usage": 0.0,
-            "byok_usage_daily": 0.0,
-            "byok_usage_weekly": 0.0,
-            "byok_usage_monthly": 0.0,
+            **USAGE,
             "is_free_tier": False,
             "is_management_key": False,
             "is_provisioning_key": False,
