@@ -1,0 +1,515 @@
+"""Keys pages. Each view: parse, call a service, render a full page or a named partial."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from apps.accounts.access import get_for_org, org_view
+from apps.accounts.roles import Perm, role_allows
+from apps.audit.context import Actor
+from apps.audit.selectors import audit_for_target
+from apps.core.htmx import toast
+from apps.gateway.account import workspaces_list
+from apps.gateway.errors import UpstreamError
+from apps.keys import forms, selectors
+from apps.keys.models import Key, KeyRequest, KeyRotation
+from apps.keys.services import keys as key_services
+from apps.keys.services import requests as request_services
+from apps.keys.services import rotation as rotation_services
+from apps.keys.services import sync as sync_services
+from apps.keys.services.errors import KeyError_
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _can(request: HttpRequest, perm: Perm) -> bool:
+    return role_allows(request.membership.role, perm)
+
+
+def _page(request, template: str, partial: str, context: dict, status: int = 200):
+    """The full page, or just ``partial`` for an HTMX request."""
+    name = f"{template}#{partial}" if request.htmx else template
+    return render(request, name, context, status=status)
+
+
+def _workspaces(request: HttpRequest) -> list[dict]:
+    run = selectors.sync_latest(request.organisation)
+    if run and run.facets.get("workspaces"):
+        return run.facets["workspaces"]
+    try:
+        return [{"id": str(w.id), "name": w.name} for w in workspaces_list(request.organisation)]
+    except UpstreamError:
+        return []
+
+
+def _key_for(request: HttpRequest, key_hash: str) -> Key:
+    """A key of this organisation; members only ever see their own (others: 404)."""
+    key = get_for_org(request, Key, hash=key_hash)
+    if not _can(request, Perm.VIEW_KEYS) and key.owner_id != request.user.pk:
+        raise Http404("No such key.")
+    return key
+
+
+def _fail(form, exc: Exception) -> None:
+    """Put a service failure on the form: on its field when it has one, else at the top."""
+    if isinstance(exc, KeyError_):
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    elif isinstance(exc, UpstreamError):
+        form.add_error(None, exc.user_message)
+    else:  # pragma: no cover - services raise only the two above
+        raise exc
+
+
+def _badge_oob(request: HttpRequest) -> str:
+    count = selectors.badge_count(
+        request.organisation, request.user, approver=_can(request, Perm.APPROVE_KEY_REQUESTS)
+    )
+    return render(request, "keys/badge.html", {"count": count, "oob": True}).content.decode()
+
+
+# --- list, sync -----------------------------------------------------------------------------
+
+
+def _list_context(request: HttpRequest) -> dict:
+    form = forms.KeyFilterForm(request.GET or None)
+    filters = form.filters()
+    rows, next_cursor = selectors.keys_page(
+        request.organisation, filters, after=request.GET.get("after", "")
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return {
+        "form": form,
+        "filters": filters,
+        "keys": rows,
+        "next_cursor": next_cursor,
+        "query": query.urlencode(),
+        "run": selectors.sync_latest(request.organisation),
+        "sorts": selectors.SORTS,
+        "states": selectors.STATES,
+    }
+
+
+@org_view(Perm.VIEW_KEYS)
+@require_GET
+def key_list(request: HttpRequest) -> HttpResponse:
+    context = _list_context(request)
+    if request.htmx and request.GET.get("after"):
+        return render(request, "keys/list.html#rows", context)
+    return _page(request, "keys/list.html", "results", context)
+
+
+@org_view(Perm.VIEW_KEYS)
+@require_GET
+def sync_status(request: HttpRequest) -> HttpResponse:
+    run = selectors.sync_latest(request.organisation)
+    return render(request, "keys/list.html#sync", {"run": run})
+
+
+@org_view(Perm.VIEW_KEYS)
+@require_POST
+def sync_now(request: HttpRequest) -> HttpResponse:
+    run = sync_services.keys_sync(request.organisation)
+    if not request.htmx:
+        return redirect("keys:list")
+    response = render(
+        request, "keys/list.html#sync", {"run": run or selectors.sync_latest(request.organisation)}
+    )
+    if run is None:
+        return toast(response, "A sync is already running.", "error")
+    if run.status != run.Status.OK:
+        return toast(response, f"Sync failed: {run.message}", "error")
+    # The results table listens for this and reloads itself.
+    trigger_client_event(response, "keys-synced", {})
+    return toast(response, run.message)
+
+
+# --- create, detail, inline edits -------------------------------------------------------------
+
+
+@org_view(Perm.MANAGE_KEYS)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def key_create(request: HttpRequest) -> HttpResponse:
+    form = forms.KeyCreateForm(request.POST or None, workspaces=_workspaces(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, secret = key_services.key_create(Actor.from_request(request), **form.cleaned_data)
+        except (KeyError_, UpstreamError) as exc:
+            _fail(form, exc)
+        else:
+            context = {"key": key, "secret": secret, "title": "Key created"}
+            return _page(request, "keys/reveal.html", "reveal", context)
+    status = 422 if form.errors else 200
+    return _page(request, "keys/create.html", "form", {"form": form}, status)
+
+
+@org_view(Perm.REQUEST_KEYS)
+@require_GET
+def key_detail(request: HttpRequest, key_hash: str) -> HttpResponse:
+    key = _key_for(request, key_hash)
+    series = selectors.key_usage_series(request.organisation, key.hash)
+    peak = max((s.usage_daily for s in series), default=0) or 1
+    context = {
+        "key": key,
+        "series": [(s, round(100 * s.usage_daily / peak)) for s in series],
+        "history": audit_for_target(request.organisation, "api_key", key.hash)[:50],
+        "rotations": selectors.key_rotations(request.organisation, key.hash),
+    }
+    return _page(request, "keys/detail.html", "detail", context)
+
+
+def _row(request: HttpRequest, key: Key, message: str) -> HttpResponse:
+    if not request.htmx:
+        return redirect("keys:detail", key.hash)
+    return toast(render(request, "keys/list.html#row", {"key": key}), message)
+
+
+@org_view(Perm.MANAGE_KEYS)
+@require_POST
+def key_toggle(request: HttpRequest, key_hash: str) -> HttpResponse:
+    key = _key_for(request, key_hash)
+    disabled = request.POST.get("disabled") == "true"
+    try:
+        key = key_services.key_set_disabled(Actor.from_request(request), key, disabled)
+    except UpstreamError as exc:
+        return toast(HttpResponse(status=502), exc.user_message, "error")
+    return _row(request, key, f"{key.name} {'disabled' if disabled else 'enabled'}.")
+
+
+@org_view(Perm.REQUEST_KEYS)
+@require_POST
+def key_disable_own(request: HttpRequest, key_hash: str) -> HttpResponse:
+    key = get_for_org(request, Key, hash=key_hash, owner=request.user)
+    try:
+        key = key_services.key_set_disabled(Actor.from_request(request), key, True)
+    except UpstreamError as exc:
+        return toast(HttpResponse(status=502), exc.user_message, "error")
+    if not request.htmx:
+        return redirect("keys:mine")
+    return toast(render(request, "keys/mine.html#own_row", {"key": key}), f"{key.name} disabled.")
+
+
+@org_view(Perm.MANAGE_KEYS)
+@require_http_methods(["GET", "POST"])
+def key_rename(request: HttpRequest, key_hash: str) -> HttpResponse:
+    key = _key_for(request, key_hash)
+    form = forms.RenameForm(request.POST or None, initial={"name": key.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            key = key_services.key_rename(
+                Actor.from_request(request), key, form.cleaned_data["name"]
+            )
+        except (KeyError_, UpstreamError) as exc:
+            _fail(form, exc)
+        else:
+            return _row(request, key, "Renamed.")
+    status = 422 if form.errors else 200
+    return _page(request, "keys/rename.html", "rename", {"key": key, "form": form}, status)
+
+
+@org_view(Perm.MANAGE_KEYS)
+@require_http_methods(["GET", "POST"])
+def key_delete(request: HttpRequest, key_hash: str) -> HttpResponse:
+    key = _key_for(request, key_hash)
+    form = forms.DeleteForm(request.POST or None, key_name=key.name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key_services.key_delete(Actor.from_request(request), key)
+        except UpstreamError as exc:
+            form.add_error(None, exc.user_message)
+        else:
+            if not request.htmx:
+                return redirect("keys:list")
+            response = render(request, "keys/delete.html#deleted", {"key": key})
+            return toast(response, f"{key.name} deleted.")
+    status = 422 if form.errors else 200
+    return _page(request, "keys/delete.html", "modal", {"key": key, "form": form}, status)
+
+
+# --- rotation ---------------------------------------------------------------------------------
+
+
+@org_view(Perm.MANAGE_KEYS)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def key_rotate(request: HttpRequest, key_hash: str) -> HttpResponse:
+    key = _key_for(request, key_hash)
+    form = forms.RotateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rotation, successor, secret = rotation_services.key_rotate(
+                Actor.from_request(request),
+                key,
+                transition=timedelta(hours=data["transition_hours"]),
+                then=data["then"],
+                expires_at=data["expires_at"],
+            )
+        except (KeyError_, UpstreamError) as exc:
+            _fail(form, exc)
+        else:
+            context = {
+                "key": successor,
+                "secret": secret,
+                "rotation": rotation,
+                "title": "Key rotated",
+            }
+            return _page(request, "keys/reveal.html", "reveal", context)
+    status = 422 if form.errors else 200
+    return _page(request, "keys/rotate.html", "form", {"key": key, "form": form}, status)
+
+
+@org_view(Perm.MANAGE_KEYS)
+@require_POST
+def rotation_cancel(request: HttpRequest, rotation_id: int) -> HttpResponse:
+    rotation = get_for_org(request, KeyRotation, pk=rotation_id)
+    try:
+        rotation_services.rotation_cancel(Actor.from_request(request), rotation)
+    except KeyError_ as exc:
+        return toast(HttpResponse(status=409), exc.message, "error")
+    if not request.htmx:
+        return redirect("keys:detail", rotation.old_key_hash)
+    response = render(request, "keys/detail.html#rotation", {"rotation": rotation})
+    return toast(response, "Rotation cancelled: the old key stays as it is.")
+
+
+# --- hygiene ----------------------------------------------------------------------------------
+
+
+@org_view(Perm.VIEW_KEYS)
+@require_GET
+def hygiene(request: HttpRequest) -> HttpResponse:
+    check = request.GET.get("check", "no_limit")
+    if check not in selectors.HYGIENE_CHECKS:
+        check = "no_limit"
+    context = {
+        "check": check,
+        "checks": selectors.HYGIENE_CHECKS,
+        "counts": selectors.hygiene_counts(request.organisation),
+        "keys": selectors.hygiene_keys(request.organisation, check),
+        "actions": key_services.BULK_ACTIONS,
+    }
+    return _page(request, "keys/hygiene.html", "results", context)
+
+
+@org_view(Perm.MANAGE_KEYS)
+@require_POST
+def hygiene_bulk(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.getlist("hashes")
+    keys = list(Key.objects.filter(organisation=request.organisation, hash__in=wanted))
+    form = forms.BulkForm(request.POST, hashes=[k.hash for k in keys])
+    if not form.is_valid():
+        return _page(request, "keys/hygiene.html", "bulk", {"form": form}, 422)
+    data = form.cleaned_data
+    options = {"limit": data["limit"], "limit_reset": data["limit_reset"]}
+    if request.POST.get("confirm") != "yes":
+        changes = key_services.bulk_preview(keys, data["action"], **options)
+        context = {"form": form, "changes": changes, "action": data["action"]}
+        return _page(request, "keys/hygiene.html", "bulk", context)
+    result = key_services.keys_bulk_apply(
+        Actor.from_request(request), keys, data["action"], **options
+    )
+    response = _page(request, "keys/hygiene.html", "bulk", {"form": form, "result": result})
+    level = "error" if result.failed else "success"
+    return toast(response, f"{len(result.done)} done, {len(result.failed)} failed.", level)
+
+
+# --- requests (admin side) --------------------------------------------------------------------
+
+
+@org_view(Perm.APPROVE_KEY_REQUESTS)
+@require_GET
+def request_queue(request: HttpRequest) -> HttpResponse:
+    context = {
+        "pending": list(selectors.requests_pending(request.organisation)),
+        "recent": selectors.requests_recent(request.organisation),
+    }
+    return _page(request, "keys/requests.html", "queue", context)
+
+
+def _decision_page(request, key_request, approve_form, reject_form, status=200):
+    context = {"req": key_request, "approve_form": approve_form, "reject_form": reject_form}
+    return _page(request, "keys/request_detail.html", "decision", context, status)
+
+
+@org_view(Perm.APPROVE_KEY_REQUESTS)
+@require_GET
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    key_request = get_for_org(
+        request, KeyRequest.objects.select_related("requester"), pk=request_id
+    )
+    approve_form = forms.ApproveForm(
+        initial={
+            "limit": key_request.limit,
+            "limit_reset": key_request.limit_reset,
+            "expires_at": key_request.expires_at.strftime("%Y-%m-%dT%H:%M:%S")
+            if key_request.expires_at
+            else "",
+        }
+    )
+    return _decision_page(request, key_request, approve_form, forms.RejectForm())
+
+
+def _decided(request: HttpRequest, key_request: KeyRequest, message: str) -> HttpResponse:
+    if not request.htmx:
+        return redirect("keys:requests")
+    response = render(request, "keys/request_detail.html#decision", {"req": key_request})
+    response.content += _badge_oob(request).encode()
+    return toast(response, message)
+
+
+@org_view(Perm.APPROVE_KEY_REQUESTS)
+@require_POST
+def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
+    key_request = get_for_org(
+        request, KeyRequest.objects.select_related("requester"), pk=request_id
+    )
+    form = forms.ApproveForm(request.POST)
+    if form.is_valid():
+        try:
+            key_request = request_services.key_request_approve(
+                Actor.from_request(request), key_request, **form.cleaned_data
+            )
+        except (KeyError_, UpstreamError) as exc:
+            _fail(form, exc)
+            key_request.refresh_from_db()
+        else:
+            return _decided(request, key_request, f"Approved: {key_request.name}.")
+    return _decision_page(request, key_request, form, forms.RejectForm(), 422)
+
+
+@org_view(Perm.APPROVE_KEY_REQUESTS)
+@require_POST
+def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
+    key_request = get_for_org(
+        request, KeyRequest.objects.select_related("requester"), pk=request_id
+    )
+    form = forms.RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            key_request = request_services.key_request_reject(
+                Actor.from_request(request), key_request, reason=form.cleaned_data["reason"]
+            )
+        except KeyError_ as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _decided(request, key_request, f"Rejected: {key_request.name}.")
+    return _decision_page(request, key_request, forms.ApproveForm(), form, 422)
+
+
+@org_view(Perm.MANAGE_KEYS)
+@require_http_methods(["GET", "POST"])
+def policy(request: HttpRequest) -> HttpResponse:
+    current = request_services.policy_for(request.organisation)
+    form = forms.PolicyForm(
+        request.POST or None, initial={"auto_approve_limit": current.auto_approve_limit}
+    )
+    if request.method == "POST" and form.is_valid():
+        request_services.policy_update(Actor.from_request(request), **form.cleaned_data)
+        if not request.htmx:
+            return redirect("keys:requests")
+        return toast(_page(request, "keys/policy.html", "form", {"form": form}), "Saved.")
+    status = 422 if form.errors else 200
+    return _page(request, "keys/policy.html", "form", {"form": form}, status)
+
+
+# --- member self-service ----------------------------------------------------------------------
+
+
+@org_view(Perm.REQUEST_KEYS)
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    context = {
+        "own_keys": list(
+            Key.objects.filter(organisation=request.organisation, owner=request.user).order_by(
+                "name", "id"
+            )
+        ),
+        "requests": selectors.requests_of(request.organisation, request.user),
+    }
+    return _page(request, "keys/mine.html", "mine", context)
+
+
+@org_view(Perm.REQUEST_KEYS)
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    workspaces = _workspaces(request)
+    form = forms.KeyRequestForm(request.POST or None, workspaces=workspaces)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            key_request = request_services.key_request_create(
+                Actor.from_request(request),
+                workspace_name=form.workspace_names.get(data["workspace_id"], ""),
+                **data,
+            )
+        except (KeyError_, UpstreamError) as exc:
+            _fail(form, exc)
+        else:
+            message = (
+                "Approved automatically: reveal your key below."
+                if key_request.status == KeyRequest.Status.APPROVED
+                else "Request sent. You will be told when it is decided."
+            )
+            if request.htmx:
+                return toast(HttpResponseClientRedirect(reverse("keys:mine")), message)
+            return redirect("keys:mine")
+    status = 422 if form.errors else 200
+    return _page(request, "keys/request_form.html", "form", {"form": form}, status)
+
+
+@org_view(Perm.REQUEST_KEYS)
+@require_http_methods(["GET", "POST"])
+def request_increase(request: HttpRequest, key_hash: str) -> HttpResponse:
+    key = get_for_org(request, Key, hash=key_hash, owner=request.user)
+    form = forms.LimitIncreaseForm(
+        request.POST or None, initial={"limit": key.limit, "limit_reset": key.limit_reset}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            request_services.key_request_create(
+                Actor.from_request(request), name=key.name, key=key, **form.cleaned_data
+            )
+        except (KeyError_, UpstreamError) as exc:
+            _fail(form, exc)
+        else:
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("keys:mine"))
+            return redirect("keys:mine")
+    status = 422 if form.errors else 200
+    return _page(request, "keys/increase.html", "form", {"form": form, "key": key}, status)
+
+
+@org_view(Perm.REQUEST_KEYS)
+@never_cache
+@require_POST
+def request_reveal(request: HttpRequest, request_id: int) -> HttpResponse:
+    key_request = get_for_org(request, KeyRequest, pk=request_id, requester=request.user)
+    try:
+        secret = request_services.key_request_reveal(Actor.from_request(request), key_request)
+    except KeyError_ as exc:
+        context = {"req": key_request, "refused": exc.message}
+        return _page(request, "keys/mine.html", "reveal", context, 410)
+    key = Key.objects.filter(organisation=request.organisation, hash=key_request.key_hash).first()
+    context = {"req": key_request, "secret": secret, "key": key}
+    response = _page(request, "keys/mine.html", "reveal", context)
+    if request.htmx:
+        response.content += _badge_oob(request).encode()
+    return response
+
+
+@org_view(Perm.REQUEST_KEYS)
+@require_GET
+def badge(request: HttpRequest) -> HttpResponse:
+    count = selectors.badge_count(
+        request.organisation, request.user, approver=_can(request, Perm.APPROVE_KEY_REQUESTS)
+    )
+    return render(request, "keys/badge.html", {"count": count})
