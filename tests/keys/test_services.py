@@ -10,7 +10,15 @@ from django.utils import timezone
 from apps.audit.models import AuditEntry
 from apps.gateway import keys as gateway_keys
 from apps.gateway.errors import UpstreamError
-from apps.keys.models import ExpiryWarning, Key, KeyPolicy, KeyRequest, KeyRotation, KeyUsageSnapshot, SyncRun
+from apps.keys.models import (
+    ExpiryWarning,
+    Key,
+    KeyPolicy,
+    KeyRequest,
+    KeyRotation,
+    KeyUsageSnapshot,
+    SyncRun,
+)
 from apps.keys.services import expiry, requests, rotation, sync
 from apps.keys.services import keys as key_services
 from apps.keys.services.errors import AlreadyDecided, DuplicateName, NotAllowed, RevealRefused
@@ -20,7 +28,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _upstream_count(account) -> int:
-    return ApiKey.objects.filter(account=account, is_management=False, deleted_at__isnull=True).count()
+    return ApiKey.objects.filter(
+        account=account, is_management=False, deleted_at__isnull=True
+    ).count()
 
 
 # --- sync -------------------------------------------------------------------------------------
@@ -52,7 +62,9 @@ def test_sync_removes_keys_deleted_upstream(organisation, synced, sandbox_accoun
     assert "removed" in run.message
 
 
-def test_sync_failure_is_recorded_and_the_next_run_resumes(organisation, upstream_fault, monkeypatch):
+def test_sync_failure_is_recorded_and_the_next_run_resumes(
+    organisation, upstream_fault, monkeypatch
+):
     calls = {"n": 0}
     real = gateway_keys.keys_page
 
@@ -110,7 +122,9 @@ def test_sync_keeps_console_owner(organisation, synced, member, actor_for):
 # --- create, update, delete ---------------------------------------------------------------------
 
 
-def test_create_key_returns_secret_once_and_stores_no_secret(organisation, synced, admin, actor_for):
+def test_create_key_returns_secret_once_and_stores_no_secret(
+    organisation, synced, admin, actor_for
+):
     expires = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
     key, secret = key_services.key_create(
         actor_for(admin), name="billing-bot", limit=10.0, limit_reset="weekly", expires_at=expires
@@ -120,10 +134,14 @@ def test_create_key_returns_secret_once_and_stores_no_secret(organisation, synce
     assert key.owner == admin and key.creator_label == admin.email
     entry = AuditEntry.objects.get(action="key.create", target_id=key.hash)
     assert secret not in str(entry.after)
-    assert not any(secret in str(v) for v in Key.objects.filter(pk=key.pk).values().first().values())
+    assert not any(
+        secret in str(v) for v in Key.objects.filter(pk=key.pk).values().first().values()
+    )
 
 
-def test_create_key_refuses_duplicate_name_locally(organisation, synced, admin, actor_for, sandbox_account):
+def test_create_key_refuses_duplicate_name_locally(
+    organisation, synced, admin, actor_for, sandbox_account
+):
     account, _ = sandbox_account
     existing = Key.objects.filter(organisation=organisation).first()
     before = _upstream_count(account)
@@ -133,7 +151,9 @@ def test_create_key_refuses_duplicate_name_locally(organisation, synced, admin, 
 
 
 @pytest.mark.parametrize("status", ["409", "429", "503"])
-def test_create_key_upstream_failure_leaves_nothing_behind(organisation, synced, admin, actor_for, upstream_fault, status):
+def test_create_key_upstream_failure_leaves_nothing_behind(
+    organisation, synced, admin, actor_for, upstream_fault, status
+):
     count = Key.objects.count()
     upstream_fault(status)
     with pytest.raises(UpstreamError):
@@ -142,7 +162,9 @@ def test_create_key_upstream_failure_leaves_nothing_behind(organisation, synced,
     assert not AuditEntry.objects.filter(action="key.create").exists()
 
 
-def test_disable_rename_and_delete_write_through_and_audit(some_key, admin, actor_for, sandbox_account):
+def test_disable_rename_and_delete_write_through_and_audit(
+    some_key, admin, actor_for, sandbox_account
+):
     actor = actor_for(admin)
     key = key_services.key_set_disabled(actor, some_key, True)
     assert key.disabled and ApiKey.objects.get(hash=key.hash).disabled
@@ -159,10 +181,14 @@ def test_bulk_set_limit_writes_one_audit_entry_per_key(organisation, synced, adm
     keys = list(Key.objects.filter(organisation=organisation)[:3])
     preview = key_services.bulk_preview(keys, "set_limit", limit=5.0, limit_reset="daily")
     assert [c.after for c in preview] == ["$5.00 daily"] * 3
-    result = key_services.keys_bulk_apply(actor_for(admin), keys, "set_limit", limit=5.0, limit_reset="daily")
+    result = key_services.keys_bulk_apply(
+        actor_for(admin), keys, "set_limit", limit=5.0, limit_reset="daily"
+    )
     assert len(result.done) == 3 and not result.failed
     assert AuditEntry.objects.filter(action="key.set_limit").count() == 3
-    assert set(Key.objects.filter(pk__in=[k.pk for k in keys]).values_list("limit", flat=True)) == {5.0}
+    assert set(Key.objects.filter(pk__in=[k.pk for k in keys]).values_list("limit", flat=True)) == {
+        5.0
+    }
 
 
 def test_bulk_reports_failures_per_key(organisation, synced, admin, actor_for, upstream_fault):
@@ -176,12 +202,19 @@ def test_bulk_reports_failures_per_key(organisation, synced, admin, actor_for, u
 
 
 def _request(member, actor_for, **overrides):
-    fields = {"purpose": "notebooks", "name": "member-notebook", "limit": 20.0, "limit_reset": "monthly"}
+    fields = {
+        "purpose": "notebooks",
+        "name": "member-notebook",
+        "limit": 20.0,
+        "limit_reset": "monthly",
+    }
     fields.update(overrides)
     return requests.key_request_create(actor_for(member), **fields)
 
 
-def test_request_approve_reveal_once(synced, member, admin, actor_for, django_capture_on_commit_callbacks):
+def test_request_approve_reveal_once(
+    synced, member, admin, actor_for, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         req = _request(member, actor_for)
@@ -200,7 +233,9 @@ def test_request_approve_reveal_once(synced, member, admin, actor_for, django_ca
     assert req.secret == "" and req.revealed_at is not None
     with pytest.raises(RevealRefused):
         requests.key_request_reveal(actor_for(member), req)
-    actions = set(AuditEntry.objects.filter(target_type="key_request").values_list("action", flat=True))
+    actions = set(
+        AuditEntry.objects.filter(target_type="key_request").values_list("action", flat=True)
+    )
     assert actions == {"key_request.create", "key_request.approve", "key_request.reveal"}
 
 
@@ -220,7 +255,9 @@ def test_only_the_requester_can_reveal(synced, member, admin, actor_for):
         requests.key_request_reveal(actor_for(admin), req)
 
 
-def test_reveal_refused_after_the_window_and_secret_wiped(synced, member, admin, actor_for, settings):
+def test_reveal_refused_after_the_window_and_secret_wiped(
+    synced, member, admin, actor_for, settings
+):
     req = requests.key_request_approve(actor_for(admin), _request(member, actor_for))
     KeyRequest.objects.filter(pk=req.pk).update(reveal_until=timezone.now() - timedelta(seconds=1))
     assert requests.reveals_expire() == 1
@@ -236,7 +273,9 @@ def test_reveal_window_follows_setting(synced, member, admin, actor_for, setting
     assert timedelta(days=1) < req.reveal_until - timezone.now() <= timedelta(days=2)
 
 
-def test_failed_approval_stays_pending_and_says_why(synced, member, admin, actor_for, upstream_fault):
+def test_failed_approval_stays_pending_and_says_why(
+    synced, member, admin, actor_for, upstream_fault
+):
     req = _request(member, actor_for)
     upstream_fault("503")
     with pytest.raises(UpstreamError):
@@ -249,7 +288,9 @@ def test_failed_approval_stays_pending_and_says_why(synced, member, admin, actor
     assert requests.key_request_approve(actor_for(admin), req).status == KeyRequest.Status.APPROVED
 
 
-def test_reject_needs_pending_and_notifies(synced, member, admin, actor_for, django_capture_on_commit_callbacks):
+def test_reject_needs_pending_and_notifies(
+    synced, member, admin, actor_for, django_capture_on_commit_callbacks
+):
     req = _request(member, actor_for)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -285,7 +326,9 @@ def test_limit_increase_request_updates_the_key_on_approval(synced, member, admi
 
 def test_member_cannot_ask_more_for_someone_elses_key(some_key, member, actor_for):
     with pytest.raises(NotAllowed):
-        requests.key_request_create(actor_for(member), purpose="x", name="x", key=some_key, limit=1.0)
+        requests.key_request_create(
+            actor_for(member), purpose="x", name="x", key=some_key, limit=1.0
+        )
 
 
 # --- rotation ---------------------------------------------------------------------------------
@@ -293,7 +336,9 @@ def test_member_cannot_ask_more_for_someone_elses_key(some_key, member, actor_fo
 
 def test_rotation_creates_successor_and_disables_old_when_due(some_key, admin, actor_for):
     some_key = key_services.key_set_limit(actor_for(admin), some_key, 7.0, "daily")
-    rot, successor, secret = rotation.key_rotate(actor_for(admin), some_key, transition=timedelta(hours=2))
+    rot, successor, secret = rotation.key_rotate(
+        actor_for(admin), some_key, transition=timedelta(hours=2)
+    )
     assert secret.startswith("sk-or-v1-")
     assert successor.limit == 7.0 and successor.limit_reset == "daily"
     assert successor.workspace_id == some_key.workspace_id
@@ -304,7 +349,9 @@ def test_rotation_creates_successor_and_disables_old_when_due(some_key, admin, a
 
 
 def test_rotation_can_delete_and_can_be_cancelled(some_key, admin, actor_for, organisation):
-    rot, _, _ = rotation.key_rotate(actor_for(admin), some_key, transition=timedelta(hours=1), then="delete")
+    rot, _, _ = rotation.key_rotate(
+        actor_for(admin), some_key, transition=timedelta(hours=1), then="delete"
+    )
     rotation.rotation_cancel(actor_for(admin), rot)
     assert rotation.rotation_finish(rot.pk, now=rot.run_at) == "skipped"
     assert ApiKey.objects.get(hash=some_key.hash).deleted_at is None
