@@ -11,4 +11,12 @@ from apps.sandbox.models.core import (
     secret_hash,
 )
 
-__all__ = ["Account", "ActivityRecord", "ApiKey", "Member", "Workspace", "masked_label", "secret_hash"]
+__all__ = [
+    "Account",
+    "ActivityRecord",
+    "ApiKey",
+    "Member",
+    "Workspace",
+    "masked_label",
+    "secret_hash",
+]
