@@ -715,3 +715,11 @@ def test_nav_shows_keys_link(client_for, member, admin, organisation):
 def test_badge_for_member_counts_reveals(client_for, member, synced):
     response = client_for(member).get(reverse("keys:badge"), **HTMX)
     assert response.status_code == 200 and 'id="keys-badge"' in response.content.decode()
+
+
+def test_key_url_filter_matches_reverse(some_key):
+    from apps.keys.templatetags.keys_tags import key_url
+
+    assert key_url(some_key.hash) == reverse("keys:detail", args=[some_key.hash])
+    for action in ("toggle", "rename", "delete", "rotate", "disable_own"):
+        assert key_url(some_key.hash, action) == reverse(f"keys:{action}", args=[some_key.hash])
