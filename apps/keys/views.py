@@ -300,6 +300,11 @@ def hygiene(request: HttpRequest) -> HttpResponse:
     return _page(request, "keys/hygiene.html", "results", context)
 
 
+def _bulk_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    name = "keys/hygiene.html#bulk" if request.htmx else "keys/bulk_page.html"
+    return render(request, name, context, status=status)
+
+
 @org_view(Perm.MANAGE_KEYS)
 @require_POST
 def hygiene_bulk(request: HttpRequest) -> HttpResponse:
@@ -307,17 +312,16 @@ def hygiene_bulk(request: HttpRequest) -> HttpResponse:
     keys = list(Key.objects.filter(organisation=request.organisation, hash__in=wanted))
     form = forms.BulkForm(request.POST, hashes=[k.hash for k in keys])
     if not form.is_valid():
-        return _page(request, "keys/hygiene.html", "bulk", {"form": form}, 422)
+        return _bulk_page(request, {"form": form}, 422)
     data = form.cleaned_data
     options = {"limit": data["limit"], "limit_reset": data["limit_reset"]}
     if request.POST.get("confirm") != "yes":
         changes = key_services.bulk_preview(keys, data["action"], **options)
-        context = {"form": form, "changes": changes, "action": data["action"]}
-        return _page(request, "keys/hygiene.html", "bulk", context)
+        return _bulk_page(request, {"form": form, "changes": changes})
     result = key_services.keys_bulk_apply(
         Actor.from_request(request), keys, data["action"], **options
     )
-    response = _page(request, "keys/hygiene.html", "bulk", {"form": form, "result": result})
+    response = _bulk_page(request, {"form": form, "result": result})
     level = "error" if result.failed else "success"
     return toast(response, f"{len(result.done)} done, {len(result.failed)} failed.", level)
 
@@ -488,6 +492,10 @@ def request_increase(request: HttpRequest, key_hash: str) -> HttpResponse:
     return _page(request, "keys/increase.html", "form", {"form": form, "key": key}, status)
 
 
+def _reveal_template(request: HttpRequest) -> str:
+    return "keys/mine.html#reveal" if request.htmx else "keys/revealed.html"
+
+
 @org_view(Perm.REQUEST_KEYS)
 @never_cache
 @require_POST
@@ -497,10 +505,10 @@ def request_reveal(request: HttpRequest, request_id: int) -> HttpResponse:
         secret = request_services.key_request_reveal(Actor.from_request(request), key_request)
     except KeyError_ as exc:
         context = {"req": key_request, "refused": exc.message}
-        return _page(request, "keys/mine.html", "reveal", context, 410)
+        return render(request, _reveal_template(request), context, status=410)
     key = Key.objects.filter(organisation=request.organisation, hash=key_request.key_hash).first()
     context = {"req": key_request, "secret": secret, "key": key}
-    response = _page(request, "keys/mine.html", "reveal", context)
+    response = render(request, _reveal_template(request), context)
     if request.htmx:
         response.content += _badge_oob(request).encode()
     return response

@@ -723,3 +723,24 @@ def test_key_url_filter_matches_reverse(some_key):
     assert key_url(some_key.hash) == reverse("keys:detail", args=[some_key.hash])
     for action in ("toggle", "rename", "delete", "rotate", "disable_own"):
         assert key_url(some_key.hash, action) == reverse(f"keys:{action}", args=[some_key.hash])
+
+
+def test_reveal_without_javascript_shows_a_full_page(client_for, member, admin, synced, actor_for):
+    req = request_services.key_request_create(
+        actor_for(member), purpose="p", name="nojs", limit=1.0
+    )
+    request_services.key_request_approve(actor_for(admin), req)
+    first = client_for(member).post(reverse("keys:request_reveal", args=[req.pk]))
+    assert first.status_code == 200
+    assert "<html" in first.content.decode() and "sk-or-v1-" in first.content.decode()
+    second = client_for(member).post(reverse("keys:request_reveal", args=[req.pk]))
+    assert second.status_code == 410 and "already revealed" in second.content.decode()
+
+
+def test_bulk_without_javascript_shows_preview_page(client_for, admin, synced, organisation):
+    key = Key.objects.filter(organisation=organisation).first()
+    response = client_for(admin).post(
+        reverse("keys:hygiene_bulk"), {"action": "disable", "hashes": [key.hash]}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" in body and "Preview: 1 key will change" in body
