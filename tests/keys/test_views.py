@@ -744,3 +744,9 @@ def test_bulk_without_javascript_shows_preview_page(client_for, admin, synced, o
     )
     body = response.content.decode()
     assert response.status_code == 200 and "<html" in body and "Preview: 1 key will change" in body
+
+
+def test_new_creator_is_offered_in_the_filter_at_once(client_for, admin, synced):
+    client_for(admin).post(reverse("keys:create"), _create_data())
+    body = client_for(admin).get(reverse("keys:list")).content.decode()
+    assert f'<option value="{admin.email}"' in body

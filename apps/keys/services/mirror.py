@@ -91,6 +91,7 @@ def key_store(organisation, data: Any, *, owner=None, creator_label: str = "") -
         fresh.creator_label = creator_label or fresh.creator_label
         fresh.workspace_name = _workspace_name(organisation, fresh.workspace_id)
         fresh.save()
+        _note_creator(organisation, fresh.creator_label)
         return fresh
     for name in UPSTREAM_FIELDS:
         if name == "workspace_name":
@@ -113,3 +114,14 @@ def _workspace_name(organisation, workspace_id: str) -> str:
         if ws["id"] == workspace_id:
             return ws["name"]
     return ""
+
+
+def _note_creator(organisation, label: str) -> None:
+    """Offer a new creator in the list's filter straight away, not after the next sync."""
+    from apps.keys.selectors import sync_latest
+
+    run = sync_latest(organisation)
+    if run is None or not label or label in run.facets.get("creators", []):
+        return
+    run.facets = {**run.facets, "creators": sorted([*run.facets.get("creators", []), label])}
+    run.save(update_fields=["facets"])
