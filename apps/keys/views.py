@@ -92,6 +92,7 @@ def _list_context(request: HttpRequest) -> dict:
         "next_cursor": next_cursor,
         "query": query.urlencode(),
         "run": selectors.sync_latest(request.organisation),
+        "manage": _can(request, Perm.MANAGE_KEYS),
         "sorts": selectors.SORTS,
         "states": selectors.STATES,
     }
@@ -169,7 +170,8 @@ def key_detail(request: HttpRequest, key_hash: str) -> HttpResponse:
 def _row(request: HttpRequest, key: Key, message: str) -> HttpResponse:
     if not request.htmx:
         return redirect("keys:detail", key.hash)
-    return toast(render(request, "keys/list.html#row", {"key": key}), message)
+    context = {"key": key, "manage": True}
+    return toast(render(request, "keys/list.html#row", context), message)
 
 
 @org_view(Perm.MANAGE_KEYS)

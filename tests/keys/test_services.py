@@ -402,3 +402,41 @@ def test_expiry_found_late_sends_one_warning_not_three(organisation, synced, own
     mail.outbox.clear()
     assert expiry.expiry_warnings_send(now) == 1
     assert "1 day" in mail.outbox[0].subject
+
+
+def test_sync_includes_expired_and_disabled_keys(organisation, sandbox_account):
+    account, _ = sandbox_account
+    expired, disabled = ApiKey.objects.filter(account=account, is_management=False)[:2]
+    ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    ApiKey.objects.filter(pk=disabled.pk).update(disabled=True)
+    sync.keys_sync(organisation)
+    assert Key.objects.get(organisation=organisation, hash=expired.hash).is_expired
+    assert Key.objects.get(organisation=organisation, hash=disabled.hash).disabled
+
+
+def test_gateway_keys_page_passes_include_flags(organisation, sandbox_account):
+    account, _ = sandbox_account
+    key = ApiKey.objects.filter(
+        account=account, is_management=False, workspace__is_default=True
+    ).first()
+    ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    with_expired = gateway_keys.keys_page(organisation, include_expired=True)
+    without = gateway_keys.keys_page(organisation, include_expired=False)
+    assert key.hash in {k.hash for k in with_expired}
+    assert key.hash not in {k.hash for k in without}
+
+
+def test_second_approval_while_one_is_in_flight_is_refused(synced, member, admin, actor_for):
+    req = _request(member, actor_for)
+    KeyRequest.objects.filter(pk=req.pk).update(status=KeyRequest.Status.APPROVING)
+    with pytest.raises(AlreadyDecided):
+        requests.key_request_approve(actor_for(admin), req)
+
+
+def test_rotation_with_new_expiry(some_key, admin, actor_for):
+    expires = (timezone.now() + timedelta(days=90)).replace(microsecond=0)
+    _, successor, _ = rotation.key_rotate(
+        actor_for(admin), some_key, transition=timedelta(hours=1), expires_at=expires
+    )
+    assert successor.expires_at == expires
+    assert ApiKey.objects.get(hash=successor.hash).expires_at == expires
