@@ -7,14 +7,22 @@ from celery import shared_task
 from apps.accounts.models import Organisation
 from apps.keys.services import expiry, requests, rotation, sync
 
+SYNC_RETRY_CAP = 300.0
 
-@shared_task(ignore_result=True)
-def keys_sync(organisation_id: int) -> str:
+
+@shared_task(bind=True, ignore_result=True, max_retries=3)
+def keys_sync(self, organisation_id: int) -> str:
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     if organisation is None or not organisation.is_connected:
         return "skipped"
     run = sync.keys_sync(organisation)
-    return "locked" if run is None else run.status
+    if run is None:
+        return "locked"
+    if run.status == run.Status.FAILED and self.request.retries < self.max_retries:
+        # Resume soon (the run kept its cursor), honouring Retry-After, with a cap.
+        wait = run.cursor.get("retry_after") or 30 * 2**self.request.retries
+        raise self.retry(countdown=min(float(wait), SYNC_RETRY_CAP))
+    return run.status
 
 
 @shared_task(ignore_result=True)

@@ -19,6 +19,25 @@ def test_sync_task_syncs_a_connected_organisation(organisation):
     assert Key.objects.filter(organisation=organisation).exists()
 
 
+def test_sync_task_retries_with_capped_backoff_honouring_retry_after(
+    organisation, upstream_fault, monkeypatch
+):
+    from celery.exceptions import Retry
+
+    upstream_fault("status=429, retry_after=900")
+    countdowns = []
+
+    def fake_retry(*args, countdown=None, **kwargs):
+        countdowns.append(countdown)
+        return Retry()
+
+    monkeypatch.setattr(tasks.keys_sync, "retry", fake_retry)
+    with pytest.raises(Retry):
+        tasks.keys_sync(organisation.pk)
+    assert countdowns == [tasks.SYNC_RETRY_CAP]
+    assert SyncRun.objects.get().status == "failed"
+
+
 def test_sync_task_skips_unknown_or_unconnected(organisation):
     assert tasks.keys_sync(999_999) == "skipped"
     organisation.management_key = ""

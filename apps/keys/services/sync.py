@@ -137,6 +137,8 @@ def keys_sync(organisation) -> SyncRun | None:
         run.status = SyncRun.Status.FAILED
         run.errors += 1
         run.message = exc.user_message[:500]
+        if exc.retry_after is not None:
+            run.cursor = {**run.cursor, "retry_after": exc.retry_after}
         logger.warning("keys sync failed for organisation %s: %s", organisation.pk, exc.message)
     run.finished_at = timezone.now()
     run.save()
