@@ -440,3 +440,9 @@ def test_rotation_with_new_expiry(some_key, admin, actor_for):
     )
     assert successor.expires_at == expires
     assert ApiKey.objects.get(hash=successor.hash).expires_at == expires
+
+
+def test_write_through_records_todays_usage_snapshot(organisation, synced, admin, actor_for):
+    key, _ = key_services.key_create(actor_for(admin), name="snap", limit=3.0)
+    snapshot = KeyUsageSnapshot.objects.get(organisation=organisation, key_hash=key.hash)
+    assert snapshot.limit == 3.0 and snapshot.limit_remaining == 3.0

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.keys.models import Key
+from apps.keys.models import Key, KeyUsageSnapshot
 
 # Columns that upstream owns: a sync overwrites them; console-only columns are kept.
 UPSTREAM_FIELDS = (
@@ -92,6 +92,7 @@ def key_store(organisation, data: Any, *, owner=None, creator_label: str = "") -
         fresh.workspace_name = _workspace_name(organisation, fresh.workspace_id)
         fresh.save()
         _note_creator(organisation, fresh.creator_label)
+        snapshot_store(fresh)
         return fresh
     for name in UPSTREAM_FIELDS:
         if name == "workspace_name":
@@ -102,7 +103,26 @@ def key_store(organisation, data: Any, *, owner=None, creator_label: str = "") -
     if owner is not None:
         existing.owner = owner
     existing.save()
+    snapshot_store(existing)
     return existing
+
+
+def snapshot_store(key: Key) -> None:
+    """Today's usage snapshot of one key, upserted with absolute values."""
+    KeyUsageSnapshot.objects.update_or_create(
+        organisation=key.organisation,
+        key_hash=key.hash,
+        date=timezone.now().date(),
+        defaults={
+            "usage": key.usage,
+            "usage_daily": key.usage_daily,
+            "usage_weekly": key.usage_weekly,
+            "usage_monthly": key.usage_monthly,
+            "limit": key.limit,
+            "limit_remaining": key.limit_remaining,
+            "taken_at": timezone.now(),
+        },
+    )
 
 
 def _workspace_name(organisation, workspace_id: str) -> str:
