@@ -750,3 +750,15 @@ def test_new_creator_is_offered_in_the_filter_at_once(client_for, admin, synced)
     client_for(admin).post(reverse("keys:create"), _create_data())
     body = client_for(admin).get(reverse("keys:list")).content.decode()
     assert f'<option value="{admin.email}"' in body
+
+
+def test_compact_time_filters():
+    from apps.keys.templatetags.keys_tags import ago, usd, within, ymd
+
+    now = timezone.now()
+    assert ago(None) == "never"
+    assert ago(now - timedelta(days=3, hours=2)) == "3 d ago"
+    assert ago(now + timedelta(hours=5)) == "just now"  # clocks disagree: never "ago" in the future
+    assert within(now + timedelta(hours=2, minutes=5)) == "in 2 h"
+    assert usd(1234.5) == "1,234.50" and usd(None) == ""
+    assert ymd(now) == now.strftime("%Y-%m-%d")

@@ -43,7 +43,8 @@ def ago(value) -> str:
     """Compact "3 d ago" (the list shows 50 of these; naturaltime is slow and wordy)."""
     if not value:
         return "never"
-    return f"{_span((timezone.now() - value).total_seconds())} ago"
+    seconds = (timezone.now() - value).total_seconds()
+    return "just now" if seconds < 60 else f"{_span(seconds)} ago"
 
 
 @register.filter
