@@ -228,12 +228,20 @@ def key_delete(request: HttpRequest, key_hash: str) -> HttpResponse:
         except UpstreamError as exc:
             form.add_error(None, exc.user_message)
         else:
-            if not request.htmx:
-                return redirect("keys:list")
-            response = render(request, "keys/delete.html#deleted", {"key": key})
-            return toast(response, f"{key.name} deleted.")
+            return _deleted(request, key)
     status = 422 if form.errors else 200
     return _page(request, "keys/delete.html", "modal", {"key": key, "form": form}, status)
+
+
+def _deleted(request: HttpRequest, key: Key) -> HttpResponse:
+    if not request.htmx:
+        return redirect("keys:list")
+    if reverse("keys:detail", args=[key.hash]) in (request.htmx.current_url or ""):
+        # Nothing left to show on the key's own page: go to the list.
+        response = HttpResponseClientRedirect(reverse("keys:list"))
+    else:  # the list: close the modal and drop the row
+        response = render(request, "keys/delete.html#deleted", {"key": key})
+    return toast(response, f"{key.name} deleted.")
 
 
 # --- rotation ---------------------------------------------------------------------------------

@@ -762,3 +762,15 @@ def test_compact_time_filters():
     assert within(now + timedelta(hours=2, minutes=5)) == "in 2 h"
     assert usd(1234.5) == "1,234.50" and usd(None) == ""
     assert ymd(now) == now.strftime("%Y-%m-%d")
+
+
+def test_delete_from_the_detail_page_goes_back_to_the_list(client_for, admin, some_key):
+    detail = "http://testserver" + reverse("keys:detail", args=[some_key.hash])
+    response = client_for(admin).post(
+        reverse("keys:delete", args=[some_key.hash]),
+        {"confirm_name": some_key.name},
+        HTTP_HX_CURRENT_URL=detail,
+        **HTMX,
+    )
+    assert response.headers["HX-Redirect"] == reverse("keys:list")
+    assert not Key.objects.filter(pk=some_key.pk).exists()
