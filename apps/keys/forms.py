@@ -127,11 +127,19 @@ class LimitIncreaseForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
+    name = forms.CharField(max_length=200, strip=True, required=False, label="Key name")
     limit = LimitField()
     limit_reset = forms.ChoiceField(
         label="Limit resets", choices=LimitReset.choices, required=False
     )
     expires_at = ExpiryField()
+
+    def overrides(self) -> dict:
+        """The decided values; an empty name keeps the requested one."""
+        data = dict(self.cleaned_data)
+        if not data.get("name"):
+            data.pop("name", None)
+        return data
 
 
 class RejectForm(forms.Form):

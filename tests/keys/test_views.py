@@ -774,3 +774,33 @@ def test_delete_from_the_detail_page_goes_back_to_the_list(client_for, admin, so
     )
     assert response.headers["HX-Redirect"] == reverse("keys:list")
     assert not Key.objects.filter(pk=some_key.pk).exists()
+
+
+def test_admin_can_rename_a_request_whose_name_was_taken(
+    client_for, member, admin, synced, actor_for, organisation
+):
+    _ask(client_for(member))
+    req = KeyRequest.objects.get()
+    from apps.keys.services import keys as key_services
+
+    key_services.key_create(actor_for(admin), name="my-notebook")  # taken meanwhile
+    taken = client_for(admin).post(
+        reverse("keys:request_approve", args=[req.pk]),
+        {"limit": "10", "limit_reset": "monthly"},
+        **HTMX,
+    )
+    assert taken.status_code == 422 and "already exists" in taken.content.decode()
+    assert KeyRequest.objects.get(pk=req.pk).status == "pending"
+    renamed = client_for(admin).post(
+        reverse("keys:request_approve", args=[req.pk]),
+        {"name": "my-notebook-2", "limit": "10", "limit_reset": "monthly"},
+        **HTMX,
+    )
+    assert renamed.status_code == 200
+    assert Key.objects.get(organisation=organisation, name="my-notebook-2").owner == member
+
+
+def test_second_request_with_a_waiting_name_is_refused(client_for, member, synced):
+    _ask(client_for(member))
+    again = _ask(client_for(member))
+    assert again.status_code == 422 and "already waiting" in again.content.decode()

@@ -19,7 +19,13 @@ from apps.audit.context import Actor
 from apps.audit.services import audit_record
 from apps.gateway.errors import UpstreamError
 from apps.keys.models import Key, KeyPolicy, KeyRequest
-from apps.keys.services.errors import AlreadyDecided, KeyError_, NotAllowed, RevealRefused
+from apps.keys.services.errors import (
+    AlreadyDecided,
+    DuplicateName,
+    KeyError_,
+    NotAllowed,
+    RevealRefused,
+)
 from apps.keys.services.keys import ensure_name_free, key_create, key_update
 
 TARGET = "key_request"
@@ -97,6 +103,16 @@ def key_request_create(
         raise NotAllowed("You can only ask for a higher limit on your own keys.")
     if key is None:
         ensure_name_free(actor.organisation, name)
+        waiting = KeyRequest.objects.filter(
+            organisation=actor.organisation,
+            kind=KeyRequest.Kind.NEW,
+            status__in=[KeyRequest.Status.PENDING, KeyRequest.Status.APPROVING],
+            name__iexact=name.strip(),
+        )
+        if waiting.exists():
+            raise DuplicateName(
+                "A request for a key with this name is already waiting.", field="name"
+            )
     request = KeyRequest.objects.create(
         organisation=actor.organisation,
         requester=actor.user,
@@ -134,6 +150,7 @@ def key_request_approve(
     actor: Actor,
     request: KeyRequest,
     *,
+    name=_UNSET,
     limit=_UNSET,
     limit_reset=_UNSET,
     expires_at=_UNSET,
@@ -142,10 +159,13 @@ def key_request_approve(
     """Create (or raise the limit of) the key upstream; on failure the request stays pending."""
     _claim(request)
     changed = {}
-    for name, value in (("limit", limit), ("limit_reset", limit_reset), ("expires_at", expires_at)):
-        if value is not _UNSET and value != getattr(request, name):
-            changed[name] = value
-            setattr(request, name, value)
+    overrides = {"limit": limit, "limit_reset": limit_reset, "expires_at": expires_at}
+    if request.kind == KeyRequest.Kind.NEW:
+        overrides["name"] = name
+    for field, value in overrides.items():
+        if value is not _UNSET and value != getattr(request, field):
+            changed[field] = value
+            setattr(request, field, value)
     try:
         if request.kind == KeyRequest.Kind.NEW:
             key, secret = key_create(

@@ -46,6 +46,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     )
     approve_form = forms.ApproveForm(
         initial={
+            "name": key_request.name,
             "limit": key_request.limit,
             "limit_reset": key_request.limit_reset,
             "expires_at": key_request.expires_at.strftime("%Y-%m-%dT%H:%M:%S")
@@ -74,7 +75,7 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             key_request = request_services.key_request_approve(
-                Actor.from_request(request), key_request, **form.cleaned_data
+                Actor.from_request(request), key_request, **form.overrides()
             )
         except (KeyError_, UpstreamError) as exc:
             form_fail(form, exc)
