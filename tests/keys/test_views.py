@@ -804,3 +804,14 @@ def test_second_request_with_a_waiting_name_is_refused(client_for, member, synce
     _ask(client_for(member))
     again = _ask(client_for(member))
     assert again.status_code == 422 and "already waiting" in again.content.decode()
+
+
+def test_sort_direction_is_respected(client_for, admin, synced):
+    ascending = (
+        client_for(admin).get(reverse("keys:list"), {"sort": "name", "dir": "asc"}).context["keys"]
+    )
+    descending = (
+        client_for(admin).get(reverse("keys:list"), {"sort": "name", "dir": "desc"}).context["keys"]
+    )
+    names = [k.name for k in ascending]
+    assert names == sorted(names) and [k.name for k in descending] == names[::-1]
