@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.gateway",
     "apps.dashboard",
+    "apps.keys",
     "apps.sandbox",
 ]
 
@@ -139,6 +140,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+# How long an approved key request's secret waits (encrypted) for its one reveal.
+KEY_REVEAL_MAX_AGE_DAYS = env.int("KEY_REVEAL_MAX_AGE_DAYS", default=7)
+# Where the console is reached, for links in emails sent by background tasks.
+CONSOLE_URL = env.str("CONSOLE_URL", default="http://127.0.0.1:8000")
 
 # --- Email ------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -202,6 +207,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "connection-check": {"task": "apps.dashboard.tasks.connection_check_all", "schedule": 300.0},
+    "keys-sync": {"task": "apps.keys.tasks.keys_sync_all", "schedule": 600.0},
+    "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
+    "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 3600.0},
+    "keys-expiry-warnings": {"task": "apps.keys.tasks.expiry_warnings_send", "schedule": 86400.0},
 }
 
 # --- Static files -----------------------------------------------------------

@@ -24,6 +24,7 @@ class Perm(StrEnum):
     VIEW_KEYS = "view_keys"
     MANAGE_KEYS = "manage_keys"
     REQUEST_KEYS = "request_keys"
+    APPROVE_KEY_REQUESTS = "approve_key_requests"
     VIEW_SPEND = "view_spend"
 
 

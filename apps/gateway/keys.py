@@ -14,19 +14,43 @@ if TYPE_CHECKING:
 KEYS_PAGE_SIZE = 100  # upstream's fixed page size for GET /keys
 
 
+def keys_page(
+    organisation: Organisation,
+    *,
+    workspace_id: str | None = None,
+    offset: int = 0,
+    include_disabled: bool = True,
+    include_expired: bool = True,
+) -> list[Any]:
+    """One page (up to ``KEYS_PAGE_SIZE``) of one workspace's keys, newest first."""
+    return call(
+        credentials_for(organisation),
+        lambda sdk: sdk.api_keys.list(
+            offset=offset,
+            workspace_id=workspace_id,
+            include_disabled=include_disabled,
+            include_expired=include_expired,
+        ),
+    ).data
+
+
 def keys_iter(
-    organisation: Organisation, *, workspace_id: str | None = None, include_disabled: bool = True
+    organisation: Organisation,
+    *,
+    workspace_id: str | None = None,
+    include_disabled: bool = True,
+    include_expired: bool = False,
 ) -> Iterator[Any]:
     """Every key of one workspace (the default one when ``workspace_id`` is None)."""
-    creds = credentials_for(organisation)
     offset = 0
     while True:
-        page = call(
-            creds,
-            lambda sdk, o=offset: sdk.api_keys.list(
-                offset=o, workspace_id=workspace_id, include_disabled=include_disabled
-            ),
-        ).data
+        page = keys_page(
+            organisation,
+            workspace_id=workspace_id,
+            offset=offset,
+            include_disabled=include_disabled,
+            include_expired=include_expired,
+        )
         yield from page
         if len(page) < KEYS_PAGE_SIZE:
             return

@@ -1,0 +1,1 @@
+"""Writes for keys, split by workflow: keys, sync, requests, rotation, expiry."""

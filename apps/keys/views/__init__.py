@@ -1,0 +1,1 @@
+"""Keys pages. Each view: parse, call a service, render a full page or a named partial."""
