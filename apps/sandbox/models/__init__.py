@@ -10,5 +10,37 @@ from apps.sandbox.models.core import (
     masked_label,
     secret_hash,
 )
+from apps.sandbox.models.management import (
+    ByokKey,
+    Generation,
+    Guardrail,
+    GuardrailKeyAssignment,
+    GuardrailMemberAssignment,
+    ObservabilityDestination,
+    OrganizationSettings,
+    Preset,
+    PresetVersion,
+    WorkspaceBudget,
+    WorkspaceMembership,
+)
 
-__all__ = ["Account", "ActivityRecord", "ApiKey", "Member", "Workspace", "masked_label", "secret_hash"]
+__all__ = [
+    "Account",
+    "ActivityRecord",
+    "ApiKey",
+    "ByokKey",
+    "Generation",
+    "Guardrail",
+    "GuardrailKeyAssignment",
+    "GuardrailMemberAssignment",
+    "Member",
+    "ObservabilityDestination",
+    "OrganizationSettings",
+    "Preset",
+    "PresetVersion",
+    "Workspace",
+    "WorkspaceBudget",
+    "WorkspaceMembership",
+    "masked_label",
+    "secret_hash",
+]
