@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.sandbox.catalog import MODELS, MODELS_BY_ID
 from apps.sandbox.http import ApiError, Caller, endpoint, field, iso, json_body, ok
 from apps.sandbox.models import Preset, PresetVersion
 from apps.sandbox.views.common import paginated
@@ -99,7 +100,13 @@ def preset_json(p: Preset, *, with_version: bool = False) -> dict:
     return data
 
 
+def _check_slug(slug: str) -> None:
+    if not SLUG.match(slug) or len(slug) > 100:
+        raise ApiError(400, "slug must be lowercase letters and digits joined by single hyphens")
+
+
 def _preset(account, slug: str) -> Preset:
+    _check_slug(slug)
     preset = (
         Preset.objects.filter(account=account, slug=slug)
         .select_related("designated_version")
@@ -167,6 +174,11 @@ def _system_prompt(kind: str, body: dict) -> str | None:
     return instructions if isinstance(instructions, str) else None
 
 
+def _known_model(model_id: str):
+    base = model_id.split(":", 1)[0]
+    return MODELS_BY_ID.get(base) or next((m for m in MODELS if m.permaslug == base), None)
+
+
 def _validate(kind: str, body: dict) -> None:
     if kind in ("chat", "messages"):
         messages = field(body, "messages", list, required=True)
@@ -180,6 +192,9 @@ def _validate(kind: str, body: dict) -> None:
         models = field(body, "models", list)
         if not all(isinstance(m, str) for m in models):
             raise ApiError(400, "models must be an array of strings")
+    for model_id in [body.get("model"), *(body.get("models") or [])]:
+        if model_id and _known_model(model_id) is None:
+            raise ApiError(404, f"Model {model_id} not found")
     if "temperature" in body:
         temperature = field(body, "temperature", (int, float))
         if not 0 <= temperature <= 2:
@@ -187,8 +202,7 @@ def _validate(kind: str, body: dict) -> None:
 
 
 def _upsert(request, caller: Caller, slug: str, kind: str):
-    if not SLUG.match(slug) or len(slug) > 100:
-        raise ApiError(400, "slug must be lowercase letters and digits joined by single hyphens")
+    _check_slug(slug)
     body = json_body(request)
     _validate(kind, body)
     config = {k: v for k, v in body.items() if k in CONFIG_FIELDS}
