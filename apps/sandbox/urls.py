@@ -16,4 +16,5 @@ urlpatterns = [
     path("keys/<str:key_hash>", keys.key_item, name="key"),
     path("workspaces", workspaces.workspaces_collection, name="workspaces"),
     path("", include("apps.sandbox.urls_management")),
+    path("", include("apps.sandbox.urls_public")),
 ]

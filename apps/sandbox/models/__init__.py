@@ -23,11 +23,13 @@ from apps.sandbox.models.management import (
     WorkspaceBudget,
     WorkspaceMembership,
 )
+from apps.sandbox.models.runtime import AuthCode, SandboxFile, VideoJob
 
 __all__ = [
     "Account",
     "ActivityRecord",
     "ApiKey",
+    "AuthCode",
     "ByokKey",
     "Generation",
     "Guardrail",
@@ -38,6 +40,8 @@ __all__ = [
     "OrganizationSettings",
     "Preset",
     "PresetVersion",
+    "SandboxFile",
+    "VideoJob",
     "Workspace",
     "WorkspaceBudget",
     "WorkspaceMembership",
