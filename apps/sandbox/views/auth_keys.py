@@ -45,7 +45,9 @@ def auth_code_create(request, caller: Caller):
     code = AuthCode.objects.create(
         code=secrets.token_urlsafe(24),
         account=caller.account,
-        workspace=workspace_by_ref(caller.account, field(body, "workspace_id", str))
+        workspace=workspace_by_ref(
+            caller.account, field(body, "workspace_id", str), missing_status=400
+        )
         if body.get("workspace_id")
         else caller.key.workspace,
         user_id=caller.key.creator_user_id,

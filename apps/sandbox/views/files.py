@@ -66,10 +66,10 @@ def file_json(f: SandboxFile) -> dict:
     }
 
 
-def _workspace(request, caller: Caller):
+def _workspace(request, caller: Caller, *, missing_status: int = 404):
     ref = request.GET.get("workspace_id")
     if ref:
-        return workspace_by_ref(caller.account, ref)
+        return workspace_by_ref(caller.account, ref, missing_status=missing_status)
     return caller.key.workspace
 
 
@@ -96,7 +96,7 @@ def _decode_cursor(cursor: str) -> int:
 @endpoint(auth="key", methods=("GET", "POST"))
 def files_collection(request, caller: Caller):
     _provider(request)
-    workspace = _workspace(request, caller)
+    workspace = _workspace(request, caller, missing_status=400)
     if request.method == "POST":
         return _upload(request, caller, workspace)
     if request.GET.get("order") not in (None, "", "asc") or request.GET.get("before_id"):

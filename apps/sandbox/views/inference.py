@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import random
@@ -229,7 +230,47 @@ def chat_completions(request, caller: Caller):
 
 # --- Anthropic messages -------------------------------------------------------------------
 
+ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    408: "timeout_error",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+    529: "overloaded_error",
+}
 
+
+def anthropic_errors(view):
+    """The Anthropic skin answers errors in Anthropic's shape (``type: error``)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code < 400 or not response["Content-Type"].startswith(
+            "application/json"
+        ):
+            return response
+        error = json.loads(response.content).get("error", {})
+        body = {
+            "type": "error",
+            "error": {
+                "type": ANTHROPIC_ERROR_TYPES.get(response.status_code, "api_error"),
+                "message": error.get("message", ""),
+            },
+            "request_id": response.get("X-Request-Id"),
+        }
+        if error.get("metadata"):
+            body["metadata"] = error["metadata"]
+        response.content = json.dumps(body).encode()
+        return response
+
+    return wrapper
+
+
+@anthropic_errors
 @endpoint(auth="key", methods=("POST",))
 def messages(request, caller: Caller):
     body = json_body(request)
@@ -258,6 +299,7 @@ def messages(request, caller: Caller):
     usage = {
         "input_tokens": charge.prompt_tokens,
         "output_tokens": charge.completion_tokens,
+        "output_tokens_details": {"thinking_tokens": 0},
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": 0,
         "cache_creation": None,
@@ -272,6 +314,7 @@ def messages(request, caller: Caller):
         "model": model.id,
         "content": [{"type": "text", "text": text, "citations": None}],
         "stop_reason": stop_reason,
+        "stop_details": None,
         "stop_sequence": None,
         "usage": usage,
         "container": None,
