@@ -117,7 +117,7 @@ def _check_guardrail(
         )
 
 
-def _check_workspace_budgets(account: Account, key: ApiKey, cost: float) -> None:
+def check_workspace_budgets(account: Account, key: ApiKey, cost: float) -> None:
     budgets = {b.interval: b for b in WorkspaceBudget.objects.filter(workspace=key.workspace)}
     if not budgets:
         return
@@ -149,7 +149,7 @@ def check_inference_allowed(
         raise ApiError(403, "Management keys cannot be used for inference")
     for scope, guardrail in applicable_guardrails(account, key):
         _check_guardrail(account, key, scope, guardrail, model_id, cost_estimate)
-    _check_workspace_budgets(account, key, cost_estimate)
+    check_workspace_budgets(account, key, cost_estimate)
     if key.limit is not None:
         remaining = limit_remaining(key, key_usage(account, [key.hash])[key.hash])
         if remaining is not None and (remaining <= 0 or cost_estimate > remaining):
@@ -168,4 +168,9 @@ def check_inference(caller: Caller, model_id: str, cost_estimate: float = 0.0) -
     check_inference_allowed(caller.account, caller.key, model_id, cost_estimate)
 
 
-__all__ = ["applicable_guardrails", "check_inference", "check_inference_allowed"]
+__all__ = [
+    "applicable_guardrails",
+    "check_inference",
+    "check_inference_allowed",
+    "check_workspace_budgets",
+]

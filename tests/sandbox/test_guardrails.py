@@ -99,18 +99,22 @@ def test_models_come_back_canonical_and_regions_cannot_be_empty(api):
 def test_list_is_scoped_to_workspace_and_paginates(sandbox_account, api):
     account, _secret = sandbox_account
     prod = Workspace.objects.get(account=account, slug="production")
+
+    def names(**params):
+        return {g["name"] for g in api.get("/guardrails", limit=100, **params).json()["data"]}
+
+    seeded, seeded_prod = len(names()), names(workspace_id="production")
     for i in range(3):
         _create(api, name=f"g{i}")
     _create(api, name="prod", workspace_id=str(prod.id))
-    assert api.get("/guardrails").json()["total_count"] == 3
-    page = api.get("/guardrails", limit=2, offset=2).json()
-    assert page["total_count"] == 3 and len(page["data"]) == 1
-    assert [
-        g["name"] for g in api.get("/guardrails", workspace_id="production").json()["data"]
-    ] == ["prod"]
+    assert api.get("/guardrails").json()["total_count"] == seeded + 3
+    page = api.get("/guardrails", limit=2, offset=seeded + 2).json()
+    assert page["total_count"] == seeded + 3 and len(page["data"]) == 1
+    assert names(workspace_id="production") == seeded_prod | {"prod"}
 
 
 def test_key_assignment_replaces_the_previous_guardrail(api):
+    before = api.get("/guardrails/assignments/keys").json()["total_count"]
     first, second = _create(api, name="first"), _create(api, name="second")
     key_hash, _secret = inference_key(api)
     one = api.post(f"/guardrails/{first['id']}/assignments/keys", {"key_hashes": [key_hash]})
@@ -125,8 +129,10 @@ def test_key_assignment_replaces_the_previous_guardrail(api):
     row = listed["data"][0]
     assert row["key_hash"] == key_hash and row["key_name"] == "inference"
     assert row["key_label"].startswith("sk-or-v1-")
-    everywhere = api.get("/guardrails/assignments/keys").json()
-    assert [r["guardrail_id"] for r in everywhere["data"]] == [second["id"]]
+    everywhere = api.get("/guardrails/assignments/keys", limit=100).json()
+    assert everywhere["total_count"] == before + 1
+    mine = [r["guardrail_id"] for r in everywhere["data"] if r["key_hash"] == key_hash]
+    assert mine == [second["id"]]
     removed = api.post(
         f"/guardrails/{second['id']}/assignments/keys/remove", {"key_hashes": [key_hash]}
     )
@@ -136,13 +142,15 @@ def test_key_assignment_replaces_the_previous_guardrail(api):
 def test_member_assignment_replaces_and_lists_account_wide(sandbox_account, api):
     account, _secret = sandbox_account
     user_id = account.members.first().user_id
+    before = api.get("/guardrails/assignments/members").json()["total_count"]
     first, second = _create(api, name="first"), _create(api, name="second")
     api.post(f"/guardrails/{first['id']}/assignments/members", {"member_user_ids": [user_id]})
     api.post(f"/guardrails/{second['id']}/assignments/members", {"member_user_ids": [user_id]})
     rows = api.get("/guardrails/assignments/members").json()
-    assert rows["total_count"] == 1
-    assert rows["data"][0]["guardrail_id"] == second["id"]
-    assert rows["data"][0]["organization_id"] == account.id
+    assert rows["total_count"] == before + 1
+    [row] = [r for r in rows["data"] if r["user_id"] == user_id]
+    assert row["guardrail_id"] == second["id"]
+    assert row["organization_id"] == account.id
     bad = api.post(
         f"/guardrails/{first['id']}/assignments/members", {"member_user_ids": ["user_nobody"]}
     )
@@ -163,11 +171,13 @@ def test_workspace_default_guardrail_is_materialised_by_patch(sandbox_account, a
     account, _secret = sandbox_account
     ws = Workspace.objects.get(account=account, slug="production")
     gid = str(ws.default_guardrail_id)
+    before = api.get("/guardrails", workspace_id="production").json()["total_count"]
     virtual = api.get(f"/guardrails/{gid}").json()["data"]
     assert virtual["name"] == f"Workspace {ws.id} Default"
     patched = api.patch(f"/guardrails/{gid}", {"allowed_providers": ["openai"]}).json()["data"]
     assert patched["allowed_providers"] == ["openai"]
-    assert api.get("/guardrails", workspace_id="production").json()["total_count"] == 1
+    after = api.get("/guardrails", workspace_id="production").json()["total_count"]
+    assert after == before + 1
 
 
 def test_delete_and_404(api):
@@ -197,13 +207,15 @@ def test_sdk_parses_every_guardrail_endpoint(sandbox_account):
     ).data
     assert client.guardrails.get(id=g.id).data.name == "SDK"
     assert client.guardrails.update(id=g.id, description="d").data.description == "d"
-    assert client.guardrails.list().result.total_count == 1
+    assert g.id in {x.id for x in client.guardrails.list(limit=100).result.data}
     assert client.guardrails.bulk_assign_keys(id=g.id, key_hashes=[key_hash]).assigned_count == 1
     assert client.guardrails.bulk_assign_members(id=g.id, member_user_ids=[user_id]).assigned_count
     assert client.guardrails.list_guardrail_key_assignments(id=g.id).result.total_count == 1
     assert client.guardrails.list_guardrail_member_assignments(id=g.id).result.total_count == 1
-    assert client.guardrails.list_key_assignments().result.data[0].key_hash == key_hash
-    assert client.guardrails.list_member_assignments().result.data[0].user_id == user_id
+    keys = client.guardrails.list_key_assignments(limit=100).result.data
+    assert key_hash in {a.key_hash for a in keys}
+    members = client.guardrails.list_member_assignments(limit=100).result.data
+    assert user_id in {a.user_id for a in members}
     assert client.guardrails.bulk_unassign_keys(id=g.id, key_hashes=[key_hash]).unassigned_count
     assert client.guardrails.bulk_unassign_members(id=g.id, member_user_ids=[user_id])
     assert client.guardrails.delete(id=g.id).DELETED is True
