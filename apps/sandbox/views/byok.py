@@ -75,7 +75,7 @@ def _live(account):
 def byok_collection(request, caller: Caller):
     if request.method == "POST":
         return _create(request, caller)
-    ws = workspace_by_ref(caller.account, request.GET.get("workspace_id"))
+    ws = workspace_by_ref(caller.account, request.GET.get("workspace_id"), missing_status=400)
     keys = _live(caller.account).filter(Q(workspace=ws) | Q(workspace__isnull=True))
     if provider := request.GET.get("provider"):
         if provider not in PROVIDERS:
@@ -128,7 +128,7 @@ def _create(request, caller: Caller):
     if provider not in PROVIDERS:
         raise ApiError(400, f"provider must be a known provider slug, not {provider}")
     secret = _secret(body, required=True)
-    ws = workspace_by_ref(caller.account, field(body, "workspace_id", str))
+    ws = workspace_by_ref(caller.account, field(body, "workspace_id", str), missing_status=400)
     k = ByokKey(
         account=caller.account,
         workspace=ws,

@@ -254,12 +254,12 @@ def guardrails_collection(request, caller: Caller):
     if request.method == "POST":
         body = json_body(request)
         field(body, "name", str, required=True)
-        ws = workspace_by_ref(caller.account, field(body, "workspace_id", str))
+        ws = workspace_by_ref(caller.account, field(body, "workspace_id", str), missing_status=400)
         g = Guardrail(account=caller.account, workspace=ws)
         _apply(g, body)
         g.save()
         return ok(guardrail_json(g), status=201)
-    ws = workspace_by_ref(caller.account, request.GET.get("workspace_id"))
+    ws = workspace_by_ref(caller.account, request.GET.get("workspace_id"), missing_status=400)
     scope = Q(workspace=ws) | Q(workspace__isnull=True) if ws.is_default else Q(workspace=ws)
     guardrails = Guardrail.objects.filter(scope, account=caller.account).order_by(
         "-created_at", "id"

@@ -301,7 +301,7 @@ def _check_capacity(d: ObservabilityDestination) -> None:
 def destinations_collection(request, caller: Caller):
     if request.method == "POST":
         return _create(request, caller)
-    ws = workspace_by_ref(caller.account, request.GET.get("workspace_id"))
+    ws = workspace_by_ref(caller.account, request.GET.get("workspace_id"), missing_status=400)
     destinations = ObservabilityDestination.objects.filter(
         account=caller.account, workspace=ws, deleted_at__isnull=True
     ).order_by("created_at", "id")
@@ -313,7 +313,7 @@ def _create(request, caller: Caller):
     kind = field(body, "type", str, required=True, choices=tuple(TYPES))
     field(body, "name", str, required=True)
     config = field(body, "config", dict, required=True)
-    ws = workspace_by_ref(caller.account, field(body, "workspace_id", str))
+    ws = workspace_by_ref(caller.account, field(body, "workspace_id", str), missing_status=400)
     d = ObservabilityDestination(
         account=caller.account, workspace=ws, type=kind, regions=["global"]
     )
