@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from apps.sandbox.views import auth_keys, catalog, files, inference, videos
 
@@ -49,4 +49,6 @@ urlpatterns = [
     # OAuth PKCE
     path("auth/keys/code", auth_keys.auth_code_create, name="auth-keys-code"),
     path("auth/keys", auth_keys.auth_keys_exchange, name="auth-keys"),
+    # Last of all sandbox routes (this URLconf is included last): a JSON 404 for the rest.
+    re_path(r"^(?P<rest>.*)$", catalog.unknown_route, name="unknown-route"),
 ]

@@ -37,6 +37,7 @@ def test_lap_endpoint_has_a_sandbox_route_accepting_its_method(endpoint):
         match = resolve(_fill(endpoint.path), urlconf="apps.sandbox.urls")
     except Resolver404:
         pytest.fail(f"no sandbox route for {endpoint.key}")
+    assert match.url_name != "unknown-route", f"no sandbox route for {endpoint.key}"
     methods = getattr(match.func, "sandbox_methods", ())
     assert endpoint.method in methods, f"{endpoint.key} resolves to {match.view_name} {methods}"
 
@@ -44,4 +45,5 @@ def test_lap_endpoint_has_a_sandbox_route_accepting_its_method(endpoint):
 def test_the_standalone_urlconf_serves_the_same_routes():
     for endpoint in lap_endpoints():
         match = resolve(f"/api/v1{_fill(endpoint.path)}", urlconf="apps.sandbox.standalone_urls")
+        assert match.url_name != "unknown-route", endpoint.key
         assert endpoint.method in match.func.sandbox_methods, endpoint.key

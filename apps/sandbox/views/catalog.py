@@ -363,3 +363,9 @@ def rankings_daily(request, caller: Caller):
     return JsonResponse(
         {"data": rows, "meta": _meta(start_date=start.isoformat(), end_date=end.isoformat())}
     )
+
+
+@endpoint(auth="optional", methods=("GET", "POST", "PUT", "PATCH", "DELETE"))
+def unknown_route(request, caller: Caller | None, rest: str = ""):
+    """Any other path under the API answers OpenRouter's JSON 404, never an HTML page."""
+    raise ApiError(404, "Not Found")
