@@ -227,3 +227,15 @@ def test_spending_a_key_limit_turns_the_next_call_into_402(sandbox_account):
     assert post(secret, "/chat/completions", CHAT).status_code == 200
     assert _key_usage(secret)["limit_remaining"] < 0.00003
     assert post(secret, "/chat/completions", CHAT).status_code == 402
+
+
+def test_messages_stream_uses_anthropic_event_names_without_done(inference_key):
+    _key, secret = inference_key
+    body = {"model": "anthropic/claude-haiku-4.5", "messages": CHAT["messages"], "stream": True}
+    raw = b"".join(post(secret, "/messages", body).streaming_content).decode()
+    names = [
+        line.removeprefix("event: ") for line in raw.splitlines() if line.startswith("event: ")
+    ]
+    assert names[0] == "message_start" and names[-1] == "message_stop"
+    assert "content_block_delta" in names
+    assert "[DONE]" not in raw
