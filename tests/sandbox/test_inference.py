@@ -239,3 +239,18 @@ def test_messages_stream_uses_anthropic_event_names_without_done(inference_key):
     assert names[0] == "message_start" and names[-1] == "message_stop"
     assert "content_block_delta" in names
     assert "[DONE]" not in raw
+
+
+def test_exhausted_workspace_budget_refuses_inference_with_403(sandbox_account, inference_key):
+    _account, management = sandbox_account
+    key, secret = inference_key
+    assert post(secret, "/chat/completions", CHAT).status_code == 200  # some spend today
+    budget = api(management).put(
+        f"{BASE}/workspaces/{key.workspace_id}/budgets/daily",
+        json.dumps({"limit_usd": 0.00000001}),
+        content_type="application/json",
+    )
+    assert budget.status_code == 200
+    response = post(secret, "/chat/completions", CHAT)
+    assert response.status_code == 403
+    assert "daily" in response.json()["error"]["message"]
