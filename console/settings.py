@@ -185,6 +185,7 @@ OPENROUTER_APP_TITLE = env.str("OPENROUTER_APP_TITLE", default="OpenRouter Conso
 # --- Sandbox ----------------------------------------------------------------
 # How long the sandbox holds a request for the "timeout" fault before answering 408.
 SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=60.0)
+SANDBOX_VIDEO_SECONDS = env.float("SANDBOX_VIDEO_SECONDS", default=6.0)  # pending→completed
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

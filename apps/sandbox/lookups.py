@@ -8,8 +8,11 @@ from apps.sandbox.http import ApiError
 from apps.sandbox.models import Account, ApiKey, Workspace
 
 
-def workspace_by_ref(account: Account, ref: str | None) -> Workspace:
-    """A workspace by UUID or slug; the default workspace when ``ref`` is empty."""
+def workspace_by_ref(account: Account, ref: str | None, *, missing_status: int = 404) -> Workspace:
+    """A workspace by UUID or slug; the default workspace when ``ref`` is empty.
+
+    ``missing_status``: 404 when the workspace is the resource in the path; 400 when it is
+    a parameter of another request (a body field or a list filter), as OpenAPI declares."""
     workspaces = Workspace.objects.filter(account=account)
     if not ref:
         ws = workspaces.filter(is_default=True).first()
@@ -21,7 +24,7 @@ def workspace_by_ref(account: Account, ref: str | None) -> Workspace:
     except ValueError:
         ws = workspaces.filter(slug=ref).first()
     if ws is None:
-        raise ApiError(404, "Workspace not found")
+        raise ApiError(missing_status, "Workspace not found")
     return ws
 
 

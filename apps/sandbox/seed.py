@@ -20,6 +20,7 @@ from apps.sandbox.catalog import MODELS, PROVIDERS, CatalogModel
 from apps.sandbox.keys_service import key_insert
 from apps.sandbox.models import Account, ActivityRecord, ApiKey, Member, Workspace
 from apps.sandbox.routers import SANDBOX_ALIAS
+from apps.sandbox.seed_management import seed_management
 from apps.sandbox.usage import utc_today
 
 DEMO_ACCOUNT_ID = "org_demo0000000000000000000001"
@@ -114,6 +115,8 @@ def _at(day, rng: random.Random) -> datetime:
 def seed_account(options: SeedOptions) -> tuple[Account, str]:
     """(Re)create one account; returns it and its management key's secret."""
     rng = random.Random(f"{options.account_id}:{options.seed}")
+    # Keys first: they PROTECT their workspace, which the account cascade also deletes.
+    ApiKey.objects.filter(account_id=options.account_id).delete()
     Account.objects.filter(id=options.account_id).delete()
     today = utc_today()
     start = today - timedelta(days=options.days)
@@ -171,6 +174,7 @@ def seed_account(options: SeedOptions) -> tuple[Account, str]:
         _seed_key(account, i, rng, workspaces, members, today, start) for i in range(options.keys)
     ]
     _seed_activity(account, keys, models, rng, today, start)
+    seed_management(account, members, workspaces, keys, options, today, start)
     return account, secret
 
 

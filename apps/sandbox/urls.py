@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from apps.sandbox.views import account, keys, workspaces
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("keys", keys.keys_collection, name="keys"),
     path("keys/<str:key_hash>", keys.key_item, name="key"),
     path("workspaces", workspaces.workspaces_collection, name="workspaces"),
+    path("", include("apps.sandbox.urls_management")),
+    path("", include("apps.sandbox.urls_public")),
 ]

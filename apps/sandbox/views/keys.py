@@ -45,7 +45,9 @@ def keys_collection(request, caller: Caller):
     if request.method == "POST":
         return _create(request, caller)
     offset = query_int(request, "offset", 0, low=0)
-    workspace = workspace_by_ref(caller.account, request.GET.get("workspace_id"))
+    workspace = workspace_by_ref(
+        caller.account, request.GET.get("workspace_id"), missing_status=400
+    )
     keys = ApiKey.objects.filter(
         account=caller.account, workspace=workspace, is_management=False, deleted_at__isnull=True
     )
@@ -69,7 +71,9 @@ def _create(request, caller: Caller):
     include_byok = field(body, "include_byok_in_limit", bool, default=False)
     raw_expiry = field(body, "expires_at", str, nullable=True)
     expires_at = parse_expiry(raw_expiry) if raw_expiry else None
-    workspace = workspace_by_ref(caller.account, field(body, "workspace_id", str))
+    workspace = workspace_by_ref(
+        caller.account, field(body, "workspace_id", str), missing_status=400
+    )
     creator = field(body, "creator_user_id", str, nullable=True)
     if creator and not caller.account.members.filter(user_id=creator).exists():
         raise ApiError(400, "creator_user_id is not a member of this organization")
@@ -120,6 +124,8 @@ def _update(key: ApiKey, body: dict, caller: Caller) -> None:
     if "include_byok_in_limit" in body:
         key.include_byok_in_limit = field(body, "include_byok_in_limit", bool)
     if "workspace_id" in body:
-        key.workspace = workspace_by_ref(caller.account, field(body, "workspace_id", str))
+        key.workspace = workspace_by_ref(
+            caller.account, field(body, "workspace_id", str), missing_status=400
+        )
     key.updated_at = timezone.now()
     key.save()
