@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from apps.accounts.models import ConnectionStatus, Membership, Organisation, User
@@ -58,6 +59,19 @@ def _connect(name: str, slug: str, base_url: str, secret: str) -> Organisation:
     return organisation
 
 
+def _initial_sync(organisations: list[Organisation]) -> None:
+    """Fill the local caches now, so the first page a person opens is not empty.
+
+    The web server is not up yet, so the sandbox is reached in-process; the worker's
+    periodic syncs take over from here.
+    """
+    from apps.keys.services.sync import keys_sync
+
+    with override_settings(OPENROUTER_TRANSPORT="wsgi"):
+        for organisation in organisations:
+            keys_sync(organisation)
+
+
 def load_demo(
     *, base_url: str | None = None, keys: int = 30, days: int = 90, reset: bool = False
 ) -> DemoResult:
@@ -89,6 +103,7 @@ def load_demo(
                 Membership.objects.update_or_create(
                     user=user, organisation=labs, defaults={"role": Role.OWNER}
                 )
+    _initial_sync([demo, labs])
     return DemoResult(
         organisations=[demo, labs],
         logins=tuple((email, role.label) for email, role in DEMO_LOGINS),
