@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -172,6 +173,7 @@ def endpoint(*, auth: str = "management", methods: tuple[str, ...] = ("GET",)):
             try:
                 if request.method not in methods:
                     raise ApiError(405)
+                _refuse_nul(request, kwargs)
                 header_fault = request.META.get(faults.FAULT_HEADER, "")
                 if header_fault:
                     _run_fault(header_fault)
@@ -187,6 +189,10 @@ def endpoint(*, auth: str = "management", methods: tuple[str, ...] = ("GET",)):
                 response = view(request, caller, *args, **kwargs)
             except ApiError as exc:
                 response = error_response(exc)
+            except DataError:
+                # A value the database cannot hold (an overflowing number, say) is the
+                # caller's mistake, as upstream treats it: 400, not 500.
+                response = error_response(ApiError(400))
             except Exception:
                 # Like upstream: a bug answers 500 with the error body, never a debug page.
                 logger.exception("sandbox error on %s %s", request.method, request.path)
@@ -204,6 +210,23 @@ def endpoint(*, auth: str = "management", methods: tuple[str, ...] = ("GET",)):
 # --- request parsing ----------------------------------------------------------------------
 
 
+def _refuse_nul(request: HttpRequest, path_kwargs: dict) -> None:
+    """NUL characters are never valid input (and PostgreSQL cannot store them)."""
+    for name, value in [*request.GET.items(), *path_kwargs.items()]:
+        if "\x00" in str(value) or "\x00" in name:
+            raise ApiError(400, f"{name} contains an invalid character")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def json_body(request: HttpRequest) -> dict[str, Any]:
     if not request.body:
         raise ApiError(400, "Request body is required")
@@ -213,6 +236,8 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         raise ApiError(400, "Request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object")
+    if _has_nul(body):
+        raise ApiError(400, "Request body contains an invalid character")
     return body
 
 

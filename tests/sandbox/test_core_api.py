@@ -229,3 +229,10 @@ def test_accounts_are_isolated(sandbox_account, other_sandbox_account):
         for k in api(secret).get(f"{BASE}/keys", {"include_disabled": "true"}).json()["data"]
     }
     assert other_key.hash not in mine
+
+
+def test_nul_characters_are_a_400_not_a_500(sandbox_account):
+    _account, secret = sandbox_account
+    assert api(secret).get(f"{BASE}/activity", {"user_id": "a\x00b"}).status_code == 400
+    response = api(secret).post(f"{BASE}/keys", {"name": "a\x00b"}, content_type="application/json")
+    assert response.status_code == 400
