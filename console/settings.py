@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.gateway",
     "apps.dashboard",
     "apps.sandbox",
+    "apps.spend",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,22 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "connection-check": {"task": "apps.dashboard.tasks.connection_check_all", "schedule": 300.0},
+    "spend-activity": {
+        "task": "apps.spend.tasks.spend_sync_all",
+        "schedule": 3600.0,
+        "args": ("activity",),
+    },
+    "spend-credits": {
+        "task": "apps.spend.tasks.spend_sync_all",
+        "schedule": 300.0,
+        "args": ("credits",),
+    },
+    "spend-keys": {"task": "apps.spend.tasks.spend_sync_all", "schedule": 900.0, "args": ("keys",)},
+    "spend-budgets": {
+        "task": "apps.spend.tasks.spend_sync_all",
+        "schedule": 900.0,
+        "args": ("budgets",),
+    },
 }
 
 # --- Static files -----------------------------------------------------------

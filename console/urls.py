@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("apps.dashboard.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("audit/", include("apps.audit.urls")),
+    path("spend/", include("apps.spend.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 
