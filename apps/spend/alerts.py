@@ -39,9 +39,13 @@ def alert_raise(
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
-                organisation=organisation, kind=kind, subject=subject[:200],
-                threshold=threshold, period=period, message=message[:300],
-            )  # fmt: skip
+                organisation=organisation,
+                kind=kind,
+                subject=subject[:200],
+                threshold=threshold,
+                period=period,
+                message=message[:300],
+            )
     except IntegrityError:
         return None
     to = recipients(organisation)
@@ -69,35 +73,48 @@ def alerts_check(organisation: Organisation, *, now: datetime | None = None) -> 
     if snapshot is not None and snapshot.balance < conf.low_balance_threshold:
         raised.append(
             alert_raise(
-                organisation, kind=Alert.Kind.LOW_CREDITS, subject="credits", threshold=0,
+                organisation,
+                kind=Alert.Kind.LOW_CREDITS,
+                subject="credits",
+                threshold=0,
                 period=today.isoformat(),
                 message=f"Credits are low: ${snapshot.balance:.2f} left (threshold ${conf.low_balance_threshold:.2f}).",
             )
-        )  # fmt: skip
+        )
     for key in SpendKey.objects.filter(organisation=organisation, limit__gt=0):
         used = (
             key.limit - key.limit_remaining
             if key.limit_remaining is not None
-            else {"daily": key.usage_daily, "weekly": key.usage_weekly, "monthly": key.usage_monthly}.get(key.limit_reset, key.usage)
-        )  # fmt: skip
+            else {
+                "daily": key.usage_daily,
+                "weekly": key.usage_weekly,
+                "monthly": key.usage_monthly,
+            }.get(key.limit_reset, key.usage)
+        )
         percent = used / key.limit * 100
         for threshold in crossed(percent, conf.thresholds):
             raised.append(
                 alert_raise(
-                    organisation, kind=Alert.Kind.KEY_LIMIT, subject=key.key_hash, threshold=threshold,
+                    organisation,
+                    kind=Alert.Kind.KEY_LIMIT,
+                    subject=key.key_hash,
+                    threshold=threshold,
                     period=period_key(key.limit_reset, today),
                     message=f"Key “{key.name}” has used {percent:.0f}% of its ${key.limit:.2f} limit (≥ {threshold}%).",
                 )
-            )  # fmt: skip
+            )
     from apps.spend.budgets import budget_lines
 
     for line in budget_lines(organisation, now=now):
         for threshold in crossed(line.percent, conf.thresholds):
             raised.append(
                 alert_raise(
-                    organisation, kind=Alert.Kind.BUDGET, subject=f"{line.budget.ref}:{line.subject}",
-                    threshold=threshold, period=period_key(line.budget.interval, today),
+                    organisation,
+                    kind=Alert.Kind.BUDGET,
+                    subject=f"{line.budget.ref}:{line.subject}",
+                    threshold=threshold,
+                    period=period_key(line.budget.interval, today),
                     message=f"Budget “{line.budget.name}” for {line.subject} is at {line.percent:.0f}% (≥ {threshold}%).",
                 )
-            )  # fmt: skip
+            )
     return [a for a in raised if a is not None]

@@ -29,11 +29,15 @@ def budgets_sync(organisation: Organisation, result):
         for b in gateway_budgets.workspace_budgets_list(organisation, str(ws.id)):
             found.append(
                 Budget(
-                    kind=Budget.Kind.WORKSPACE, ref=str(b.id), name=f"{ws.name} ({b.reset_interval or 'lifetime'})",
-                    workspace_id=str(ws.id), limit_usd=Decimal(str(b.limit_usd)),
-                    interval=b.reset_interval or "", include_byok=bool(getattr(ws, "include_byok_in_budgets", False)),
+                    kind=Budget.Kind.WORKSPACE,
+                    ref=str(b.id),
+                    name=f"{ws.name} ({b.reset_interval or 'lifetime'})",
+                    workspace_id=str(ws.id),
+                    limit_usd=Decimal(str(b.limit_usd)),
+                    interval=b.reset_interval or "",
+                    include_byok=bool(getattr(ws, "include_byok_in_budgets", False)),
                 )
-            )  # fmt: skip
+            )
     result.calls += 2
     assignments = gateway_budgets.guardrail_member_assignments(organisation)
     members_of: dict[str, list[str]] = {}
@@ -44,12 +48,16 @@ def budgets_sync(organisation: Organisation, result):
             continue
         found.append(
             Budget(
-                kind=Budget.Kind.GUARDRAIL, ref=str(g.id), name=g.name,
-                workspace_id=str(g.workspace_id or ""), limit_usd=Decimal(str(g.limit_usd)),
-                interval=g.reset_interval or "", include_byok=bool(g.include_byok_in_budgets),
+                kind=Budget.Kind.GUARDRAIL,
+                ref=str(g.id),
+                name=g.name,
+                workspace_id=str(g.workspace_id or ""),
+                limit_usd=Decimal(str(g.limit_usd)),
+                interval=g.reset_interval or "",
+                include_byok=bool(g.include_byok_in_budgets),
                 member_user_ids=sorted(members_of.get(str(g.id), [])),
             )
-        )  # fmt: skip
+        )
     with transaction.atomic():
         Budget.objects.filter(organisation=organisation).exclude(
             ref__in=[b.ref for b in found]
@@ -114,15 +122,25 @@ def budget_lines(
         if budget.kind == Budget.Kind.WORKSPACE:
             if user_ids is not None:
                 continue
-            spent = _spent(organisation, budget.interval, budget.include_byok, now,
-                           workspace_id=budget.workspace_id)  # fmt: skip
+            spent = _spent(
+                organisation,
+                budget.interval,
+                budget.include_byok,
+                now,
+                workspace_id=budget.workspace_id,
+            )
             lines.append(BudgetLine(budget, budget.name, spent, resets_in(budget.interval, now)))
             continue
         for user_id in budget.member_user_ids:
             if user_ids is not None and user_id not in user_ids:
                 continue
             keys = SpendKey.objects.filter(organisation=organisation, creator_user_id=user_id)
-            spent = _spent(organisation, budget.interval, budget.include_byok, now,
-                           key_hash__in=list(keys.values_list("key_hash", flat=True)))  # fmt: skip
+            spent = _spent(
+                organisation,
+                budget.interval,
+                budget.include_byok,
+                now,
+                key_hash__in=list(keys.values_list("key_hash", flat=True)),
+            )
             lines.append(BudgetLine(budget, user_id, spent, resets_in(budget.interval, now)))
     return lines

@@ -3,6 +3,9 @@
 Each day is rewritten from absolute values (upsert raw rows, drop rows upstream no
 longer reports, rebuild that day's facts and rollups), so replaying a sync changes
 nothing and a sync cut short leaves whole days, never half a day.
+
+Rows travel as plain tuples-with-names (``__slots__`` classes), not model instances:
+building a Django model per row would cost more than writing it.
 """
 
 from __future__ import annotations
@@ -16,30 +19,81 @@ from datetime import date, datetime
 from django.db import transaction
 
 from apps.accounts.models import Organisation
-from apps.spend.models import (
-    ActivityDay,
-    Dim,
-    KeyDay,
-    SpendFact,
-    SpendKey,
-    SpendRollup,
-    SpendWorkspace,
-)
+from apps.spend import store
+from apps.spend.models import SpendKey, SpendWorkspace
 from apps.spend.money import split, to_int, to_micros
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-ACTIVITY_FIELDS = [
-    "model",
-    "provider",
-    "requests",
-    "usage_micros",
-    "byok_micros",
-    "prompt_tokens",
-    "completion_tokens",
-    "reasoning_tokens",
-    "cached_tokens",
-]
-KEYDAY_FIELDS = ["workspace_id", "user_id", "requests", "usage_micros"]
+
+
+class ActivityRow:
+    """One ``/activity?group_by=workspace`` item."""
+
+    __slots__ = (
+        "byok_micros",
+        "cached_tokens",
+        "completion_tokens",
+        "date",
+        "endpoint_id",
+        "model",
+        "model_permaslug",
+        "prompt_tokens",
+        "provider",
+        "reasoning_tokens",
+        "requests",
+        "usage_micros",
+        "workspace_id",
+    )
+    KEY = ("model_permaslug", "endpoint_id", "workspace_id")
+    VALUES = (
+        "model",
+        "provider",
+        "requests",
+        "usage_micros",
+        "byok_micros",
+        "prompt_tokens",
+        "completion_tokens",
+        "reasoning_tokens",
+        "cached_tokens",
+    )
+
+    def __init__(self, **values) -> None:
+        for name in self.__slots__:
+            setattr(self, name, values[name])
+
+
+class KeyRow:
+    """One key's spend on one model on one UTC day (from the analytics query)."""
+
+    __slots__ = (
+        "date",
+        "key_hash",
+        "model_permaslug",
+        "requests",
+        "usage_micros",
+        "user_id",
+        "workspace_id",
+    )
+    KEY = ("key_hash", "model_permaslug")
+    VALUES = ("workspace_id", "user_id", "requests", "usage_micros")
+
+    def __init__(
+        self,
+        date,
+        key_hash,
+        model_permaslug,
+        workspace_id="",
+        user_id="",
+        requests=0,
+        usage_micros=0,
+    ):
+        self.date = date
+        self.key_hash = key_hash
+        self.model_permaslug = model_permaslug
+        self.workspace_id = workspace_id
+        self.user_id = user_id
+        self.requests = requests
+        self.usage_micros = usage_micros
 
 
 # --- parsing ----------------------------------------------------------------------------
@@ -59,12 +113,12 @@ def parse_day(value) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def activity_rows_parse(rows: Iterable) -> list[ActivityDay]:
-    """``/activity?group_by=workspace`` items (SDK objects or dicts) → unsaved rows."""
+def activity_rows_parse(rows: Iterable) -> list[ActivityRow]:
+    """``/activity?group_by=workspace`` items (SDK objects or dicts) → rows."""
     parsed = []
     for row in rows:
         parsed.append(
-            ActivityDay(
+            ActivityRow(
                 date=parse_day(_get(row, "date_") or _get(row, "date")),
                 model_permaslug=str(_get(row, "model_permaslug") or _get(row, "model")),
                 endpoint_id=str(_get(row, "endpoint_id") or ""),
@@ -93,7 +147,7 @@ class Directory:
     models: dict[str, str]  # model id or permaslug → permaslug
 
     @classmethod
-    def load(cls, organisation: Organisation, activity: list[ActivityDay]) -> Directory:
+    def load(cls, organisation: Organisation, activity: list[ActivityRow]) -> Directory:
         keys = {k.key_hash: k for k in SpendKey.objects.filter(organisation=organisation)}
         by_name: dict[str, list[SpendKey]] = defaultdict(list)
         for key in keys.values():
@@ -126,32 +180,34 @@ def date_bucket(row: dict):
     return None
 
 
-def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyDay]:
+def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyRow]:
     """``/analytics/query`` rows (dimensions api_key_id, model; maybe user, workspace)."""
-    merged: dict[tuple, KeyDay] = {}
+    merged: dict[tuple, KeyRow] = {}
+    key_cache: dict[str, tuple[str, SpendKey | None]] = {}
     for row in rows:
         day = date_bucket(row)
         raw_key = row.get("api_key_id")
         if day is None or raw_key in (None, ""):
             continue
-        key_hash, key = directory.key(str(raw_key))
+        raw_key = str(raw_key)
+        resolved = key_cache.get(raw_key)
+        if resolved is None:
+            resolved = key_cache[raw_key] = directory.key(raw_key)
+        key_hash, key = resolved
         raw_model = str(row.get("model") or "")
         model = directory.models.get(raw_model, raw_model)
-        user = str(row.get("user") or "")
-        if key is not None and key.creator_user_id:
-            user = key.creator_user_id
-        elif not user.startswith("user_"):
-            user = ""
-        workspace = key.workspace_id if key is not None else ""
-        if not workspace and row.get("workspace"):
-            workspace = directory.workspaces_by_label.get(str(row["workspace"]), "")
         slot = (day, key_hash, model)
         item = merged.get(slot)
         if item is None:
-            item = merged[slot] = KeyDay(
-                date=day, key_hash=key_hash, model_permaslug=model, workspace_id=workspace,
-                user_id=user,
-            )  # fmt: skip
+            user = str(row.get("user") or "")
+            if key is not None and key.creator_user_id:
+                user = key.creator_user_id
+            elif not user.startswith("user_"):
+                user = ""
+            workspace = key.workspace_id if key is not None else ""
+            if not workspace and row.get("workspace"):
+                workspace = directory.workspaces_by_label.get(str(row["workspace"]), "")
+            item = merged[slot] = KeyRow(day, key_hash, model, workspace, user)
         item.requests += to_int(row.get("request_count"))
         item.usage_micros += to_micros(row.get("total_usage"))
     return list(merged.values())
@@ -160,33 +216,57 @@ def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyDay]:
 # --- facts ------------------------------------------------------------------------------
 
 
-def facts_build(activity: list[ActivityDay], key_days: list[KeyDay]) -> list[SpendFact]:
+def facts_build(activity: list[ActivityRow], key_rows: list[KeyRow]) -> list[tuple]:
     """Split each activity row across the keys that spent on that model in that workspace.
 
     Totals come from ``/activity``; keys only give shares, so every breakdown of the
-    facts sums to the activity total exactly.
+    facts sums to the activity total exactly. Returns tuples in ``store.FACT_COLUMNS`` order.
     """
-    by_slot: dict[tuple[str, str], list[KeyDay]] = defaultdict(list)
-    for kd in key_days:
-        by_slot[(kd.model_permaslug, kd.workspace_id)].append(kd)
-    facts: list[SpendFact] = []
+    by_slot: dict[tuple, list[KeyRow]] = defaultdict(list)
+    for kr in key_rows:
+        by_slot[(kr.date, kr.model_permaslug, kr.workspace_id)].append(kr)
+    facts: list[tuple] = []
+    append = facts.append
     for row in activity:
-        keys = by_slot.get((row.model_permaslug, row.workspace_id)) or by_slot.get(
-            (row.model_permaslug, "")
-        )
+        day, ws, slug, provider = row.date, row.workspace_id, row.model_permaslug, row.provider
+        keys = by_slot.get((day, slug, ws)) or by_slot.get((day, slug, ""))
         tokens = row.prompt_tokens + row.completion_tokens
         if not keys:
-            facts.append(
-                SpendFact(
-                    date=row.date, workspace_id=row.workspace_id, model=row.model_permaslug,
-                    provider=row.provider, requests=row.requests, usage_micros=row.usage_micros,
-                    byok_micros=row.byok_micros, tokens=tokens,
+            append(
+                (
+                    day,
+                    ws,
+                    slug,
+                    provider,
+                    "",
+                    "",
+                    row.requests,
+                    row.usage_micros,
+                    row.byok_micros,
+                    tokens,
                 )
-            )  # fmt: skip
+            )
             continue
-        weights = [kd.usage_micros for kd in keys]
+        if len(keys) == 1:
+            kr = keys[0]
+            append(
+                (
+                    day,
+                    ws,
+                    slug,
+                    provider,
+                    kr.key_hash,
+                    kr.user_id,
+                    row.requests,
+                    row.usage_micros,
+                    row.byok_micros,
+                    tokens,
+                )
+            )
+            continue
+        weights = [kr.usage_micros for kr in keys]
         if sum(weights) <= 0:
-            weights = [kd.requests for kd in keys]
+            weights = [kr.requests for kr in keys]
         parts = zip(
             keys,
             split(row.usage_micros, weights),
@@ -195,131 +275,90 @@ def facts_build(activity: list[ActivityDay], key_days: list[KeyDay]) -> list[Spe
             split(tokens, weights),
             strict=True,
         )
-        for kd, usage, byok, requests, tok in parts:
+        for kr, usage, byok, requests, tok in parts:
             if usage or byok or requests or tok:
-                facts.append(
-                    SpendFact(
-                        date=row.date, workspace_id=row.workspace_id, model=row.model_permaslug,
-                        provider=row.provider, key_hash=kd.key_hash, user_id=kd.user_id,
-                        requests=requests, usage_micros=usage, byok_micros=byok, tokens=tok,
-                    )
-                )  # fmt: skip
+                append(
+                    (day, ws, slug, provider, kr.key_hash, kr.user_id, requests, usage, byok, tok)
+                )
     return facts
-
-
-_DIM_FIELDS = {
-    Dim.MODEL: "model",
-    Dim.PROVIDER: "provider",
-    Dim.WORKSPACE: "workspace_id",
-    Dim.KEY: "key_hash",
-    Dim.MEMBER: "user_id",
-}
-
-
-def rollups_build(facts: list[SpendFact]) -> list[SpendRollup]:
-    sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for fact in facts:
-        values = (fact.requests, fact.usage_micros, fact.byok_micros, fact.tokens)
-        for scope in ("", fact.workspace_id or "-"):
-            slots = [(scope, Dim.ALL, "")]
-            slots += [(scope, dim, getattr(fact, field)) for dim, field in _DIM_FIELDS.items()]
-            for slot in slots:
-                acc = sums[slot]
-                for i, v in enumerate(values):
-                    acc[i] += v
-    day = facts[0].date if facts else None
-    return [
-        SpendRollup(
-            date=day,
-            scope=scope,
-            dim=dim,
-            value=value,
-            requests=v[0],
-            usage_micros=v[1],
-            byok_micros=v[2],
-            tokens=v[3],
-        )
-        for (scope, dim, value), v in sums.items()
-    ]
 
 
 # --- writing ------------------------------------------------------------------------------
 
-
-def _upsert(model, organisation, day, rows, key_fields, update_fields) -> None:
-    """Write absolute values for one day; drop rows upstream no longer reports."""
-    existing = {
-        tuple(values[1:]): values[0]
-        for values in model.objects.filter(organisation=organisation, date=day).values_list(
-            "pk", *key_fields
-        )
-    }
-    fresh = {tuple(getattr(r, f) for f in key_fields) for r in rows}
-    stale = [pk for slot, pk in existing.items() if slot not in fresh]
-    if stale:
-        model.objects.filter(pk__in=stale).delete()
-    for row in rows:
-        row.organisation = organisation
-    model.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["organisation", "date", *key_fields],
-        update_fields=update_fields,
-    )
+# Days written per transaction: big enough to amortise each statement, small enough that a
+# killed worker loses little; the next run rewrites everything anyway.
+CHUNK_DAYS = 10
 
 
-def day_write(
+def days_write(
     organisation: Organisation,
-    day: date,
-    activity: list[ActivityDay],
-    key_days: list[KeyDay],
+    days: list[date],
+    activity: list[ActivityRow],
+    key_rows: list[KeyRow],
     *,
     keys_fresh: bool = True,
 ) -> int:
-    """Rewrite one UTC day from upstream's absolute values; returns rows written."""
-    facts = facts_build(activity, key_days)
-    rollups = rollups_build(facts)
+    """Rewrite these UTC days from upstream's absolute values, in one transaction."""
+    facts = facts_build(activity, key_rows)
     with transaction.atomic():
-        _upsert(
-            ActivityDay, organisation, day, activity,
-            ["model_permaslug", "endpoint_id", "workspace_id"], ACTIVITY_FIELDS,
-        )  # fmt: skip
+        store.relax_durability()
+        store.raw_replace(organisation.pk, days, "activity", activity)
         if keys_fresh:
-            _upsert(
-                KeyDay, organisation, day, key_days, ["key_hash", "model_permaslug"], KEYDAY_FIELDS
-            )
-        SpendFact.objects.filter(organisation=organisation, date=day).delete()
-        SpendRollup.objects.filter(organisation=organisation, date=day).delete()
-        for row in (*facts, *rollups):
-            row.organisation = organisation
-            row.date = day
-        SpendFact.objects.bulk_create(facts, batch_size=2000)
-        SpendRollup.objects.bulk_create(rollups, batch_size=2000)
-    return len(activity) + (len(key_days) if keys_fresh else 0)
+            store.raw_replace(organisation.pk, days, "keys", key_rows)
+        store.facts_replace(organisation.pk, days, facts)
+        store.rollups_rebuild(organisation.pk, days)
+    return len(activity) + (len(key_rows) if keys_fresh else 0)
 
 
 def window_write(
     organisation: Organisation,
     days: list[date],
-    activity: list[ActivityDay],
-    key_days: list[KeyDay],
+    activity: list[ActivityRow],
+    key_rows: list[KeyRow],
     *,
     after_day=None,
     keys_fresh: bool = True,
 ) -> int:
-    """Write every day of the upstream window, oldest first, each in its own transaction."""
-    by_day_activity: dict[date, list[ActivityDay]] = defaultdict(list)
-    by_day_keys: dict[date, list[KeyDay]] = defaultdict(list)
+    """Write every day of the window, oldest first, ``CHUNK_DAYS`` per transaction."""
+    by_day_activity: dict[date, list[ActivityRow]] = defaultdict(list)
+    by_day_keys: dict[date, list[KeyRow]] = defaultdict(list)
     for row in activity:
         by_day_activity[row.date].append(row)
-    for row in key_days:
+    for row in key_rows:
         by_day_keys[row.date].append(row)
+    ordered = sorted(days)
     written = 0
-    for day in sorted(days):
-        written += day_write(
-            organisation, day, by_day_activity[day], by_day_keys[day], keys_fresh=keys_fresh
+    for i in range(0, len(ordered), CHUNK_DAYS):
+        chunk = ordered[i : i + CHUNK_DAYS]
+        written += days_write(
+            organisation,
+            chunk,
+            [r for day in chunk for r in by_day_activity[day]],
+            [r for day in chunk for r in by_day_keys[day]],
+            keys_fresh=keys_fresh,
         )
         if after_day is not None:
-            after_day(day)
+            for day in chunk:
+                after_day(day)
     return written
+
+
+def stored_key_rows(organisation: Organisation, days: list[date]) -> list[KeyRow]:
+    """The key shares last synced for these days (used when the breakdown is unavailable)."""
+    from apps.spend.models import KeyDay
+
+    fields = (
+        "date",
+        "key_hash",
+        "model_permaslug",
+        "workspace_id",
+        "user_id",
+        "requests",
+        "usage_micros",
+    )
+    return [
+        KeyRow(*values)
+        for values in KeyDay.objects.filter(organisation=organisation, date__in=days).values_list(
+            *fields
+        )
+    ]

@@ -37,9 +37,13 @@ def spend_settings_update(
             "alert_thresholds": alert_thresholds,
         }
         audit_record(
-            actor, action="spend.settings_update", target_type="organisation",
-            target_id=str(organisation.pk), before=before, after=after,
-        )  # fmt: skip
+            actor,
+            action="spend.settings_update",
+            target_type="organisation",
+            target_id=str(organisation.pk),
+            before=before,
+            after=after,
+        )
     return obj
 
 

@@ -73,6 +73,13 @@ def statement_rows(organisation: Organisation, workspace_id: str, month: str):
     st = statement_get(organisation, workspace_id, month)
     yield ["workspace", "month", "model", "key", "requests", "usage_usd", "byok_usd_estimate"]
     for line in st.lines:
-        yield [st.workspace, st.month, line["model"], line["key"], line["requests"],
-               f"{line['usage']:.6f}", f"{line['byok']:.6f}"]  # fmt: skip
+        yield [
+            st.workspace,
+            st.month,
+            line["model"],
+            line["key"],
+            line["requests"],
+            f"{line['usage']:.6f}",
+            f"{line['byok']:.6f}",
+        ]
     yield [st.workspace, st.month, "TOTAL", "", st.requests, f"{st.total:.6f}", f"{st.byok:.6f}"]

@@ -22,7 +22,6 @@ from apps.gateway.errors import BadRequest, UpstreamError
 from apps.spend import ingest
 from apps.spend.models import (
     CreditSnapshot,
-    KeyDay,
     SpendKey,
     SpendWorkspace,
     Stream,
@@ -99,9 +98,12 @@ def stream_run(organisation: Organisation, stream: str) -> SyncRun:
         token = lock_acquire(organisation, stream, now=started)
     except SyncLocked:
         run = SyncRun.objects.create(
-            organisation=organisation, stream=stream, started_at=started, finished_at=started,
+            organisation=organisation,
+            stream=stream,
+            started_at=started,
+            finished_at=started,
             outcome=SyncRun.Outcome.LOCKED,
-        )  # fmt: skip
+        )
         run.exc = None
         return run
     result = RunResult()
@@ -216,14 +218,18 @@ def activity_apply(
     window = set(days)
     activity = [row for row in ingest.activity_rows_parse(items) if row.date in window]
     if key_rows is None:
-        key_days = list(KeyDay.objects.filter(organisation=organisation, date__in=days))
+        key_days = ingest.stored_key_rows(organisation, days)
     else:
         directory = ingest.Directory.load(organisation, activity)
         key_days = [r for r in ingest.key_rows_parse(key_rows, directory) if r.date in window]
     written = ingest.window_write(
-        organisation, days, activity, key_days,
-        after_day=after_day, keys_fresh=key_rows is not None,
-    )  # fmt: skip
+        organisation,
+        days,
+        activity,
+        key_days,
+        after_day=after_day,
+        keys_fresh=key_rows is not None,
+    )
     if result is not None:
         result.rows += written
     return written

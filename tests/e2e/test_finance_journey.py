@@ -25,7 +25,9 @@ def test_finance_filters_by_workspace_and_the_csv_total_matches_the_page(
     sync_activity_recorded(organisation, sandbox_account[0])
     workspace = SpendWorkspace.objects.get(
         organisation=organisation,
-        workspace_id=SpendFact.objects.exclude(workspace_id="").values_list("workspace_id", flat=True).first(),
+        workspace_id=SpendFact.objects.exclude(workspace_id="")
+        .values_list("workspace_id", flat=True)
+        .first(),
     )
 
     page.goto(live_server.url + reverse("accounts:login") + "?next=" + reverse("spend:dashboard"))
@@ -43,7 +45,7 @@ def test_finance_filters_by_workspace_and_the_csv_total_matches_the_page(
 
     with page.expect_download() as download_info:
         page.get_by_test_id("export-csv").click()
-    body = open(download_info.value.path(), encoding="utf-8").read()
+    body = download_info.value.path().read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(body)))
     assert rows and {r["workspace"] for r in rows} == {workspace.name}
     csv_total = sum((Decimal(r["usage_usd"]) for r in rows), Decimal(0))

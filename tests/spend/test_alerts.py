@@ -37,9 +37,14 @@ def test_low_credits_alert_is_emailed_to_finance_and_admins_once_per_day(
 
 def test_key_limit_thresholds_fire_once_each_per_window(organisation, admin):
     SpendKey.objects.create(
-        organisation=organisation, key_hash="k" * 64, name="ci-runner", limit=Decimal("10"),
-        limit_reset="monthly", limit_remaining=Decimal("1.5"), synced_at=timezone.now(),
-    )  # fmt: skip
+        organisation=organisation,
+        key_hash="k" * 64,
+        name="ci-runner",
+        limit=Decimal("10"),
+        limit_reset="monthly",
+        limit_remaining=Decimal("1.5"),
+        synced_at=timezone.now(),
+    )
     now = datetime(2026, 3, 10, tzinfo=UTC)
     fired = alerts_check(organisation, now=now)
     assert sorted(a.threshold for a in fired) == [50, 80]  # 85 % used
@@ -52,19 +57,28 @@ def test_key_limit_thresholds_fire_once_each_per_window(organisation, admin):
 def test_thresholds_are_configurable(organisation, admin):
     SpendSettings.objects.create(organisation=organisation, alert_thresholds="90")
     SpendKey.objects.create(
-        organisation=organisation, key_hash="k" * 64, name="ci-runner", limit=Decimal("10"),
-        limit_remaining=Decimal("0.5"), synced_at=timezone.now(),
-    )  # fmt: skip
+        organisation=organisation,
+        key_hash="k" * 64,
+        name="ci-runner",
+        limit=Decimal("10"),
+        limit_remaining=Decimal("0.5"),
+        synced_at=timezone.now(),
+    )
     assert [a.threshold for a in alerts_check(organisation)] == [90]
 
 
 def test_budget_alerts_and_a_members_remaining_allowance(synced, admin):
     key = SpendKey.objects.filter(organisation=synced).exclude(creator_user_id="").first()
     Budget.objects.create(
-        organisation=synced, kind=Budget.Kind.GUARDRAIL, ref="g1", name="Team cap",
-        limit_usd=Decimal("0.01"), interval="", member_user_ids=[key.creator_user_id],
+        organisation=synced,
+        kind=Budget.Kind.GUARDRAIL,
+        ref="g1",
+        name="Team cap",
+        limit_usd=Decimal("0.01"),
+        interval="",
+        member_user_ids=[key.creator_user_id],
         synced_at=timezone.now(),
-    )  # fmt: skip
+    )
     (line,) = budget_lines(synced, user_ids={key.creator_user_id})
     assert line.remaining == line.budget.limit_usd - line.spent
     assert line.resets_in is None

@@ -32,10 +32,14 @@ def test_query_sends_the_contract_body_and_keeps_every_row_field(remote_org):
         return_value=httpx.Response(200, json=RECORDED_QUERY_RESPONSE)
     )
     answer = analytics.analytics_query(
-        remote_org, metrics=["total_usage"], dimensions=["api_key_id", "model"], granularity="day",
-        start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 1, 30, 23, 59, 59, tzinfo=UTC),
+        remote_org,
+        metrics=["total_usage"],
+        dimensions=["api_key_id", "model"],
+        granularity="day",
+        start=datetime(2026, 1, 1, tzinfo=UTC),
+        end=datetime(2026, 1, 30, 23, 59, 59, tzinfo=UTC),
         limit=1000,
-    )  # fmt: skip
+    )
     body = json.loads(route.calls[0].request.content)
     assert body["time_range"] == {"start": "2026-01-01T00:00:00Z", "end": "2026-01-30T23:59:59Z"}
     assert body["dimensions"] == ["api_key_id", "model"] and body["granularity"] == "day"

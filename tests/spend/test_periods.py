@@ -38,8 +38,10 @@ def test_latest_selectable_day_respects_both_the_zone_and_utc(organisation, tz, 
     assert default_filters(today).end == latest_day
     _, errors = filters_parse(
         {"start": "2026-02-01", "end": (latest_day.replace(day=latest_day.day)).isoformat()},
-        today=today, known={}, fallback=default_filters(today),
-    )  # fmt: skip
+        today=today,
+        known={},
+        fallback=default_filters(today),
+    )
     assert errors == []
     nxt = date.fromordinal(latest_day.toordinal() + 1)
     _, errors = filters_parse(
