@@ -83,7 +83,7 @@ def _world(rng: random.Random):
             }
         )
     # Each key uses each favourite on a given day with this probability: ~1M rows a year.
-    p_use = TARGET_FACTS / (DAYS * KEYS * 20)
+    p_use = TARGET_FACTS * 1.053 / (DAYS * KEYS * 20)
     return models, providers, prices, members, workspaces, keys, p_use
 
 

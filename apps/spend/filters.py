@@ -56,25 +56,30 @@ def filters_parse(
     today: date,
     known: dict[str, set[str]],
     fallback: Filters,
+    defaults: Filters | None = None,
 ) -> tuple[Filters, list[str]]:
-    """``(filters, errors)``: on any error the fallback (the last valid view) comes back."""
+    """``(filters, errors)``: on any error the fallback (the last valid view) comes back.
+
+    A parameter left out takes its value from ``defaults`` (the fallback if not given).
+    """
+    defaults = defaults or fallback
     errors: list[str] = []
     values: dict = {}
     for name in ("start", "end"):
         raw = (data.get(name) or "").strip()
         if not raw:
-            values[name] = getattr(fallback, name)
+            values[name] = getattr(defaults, name)
             continue
         try:
             values[name] = date.fromisoformat(raw)
         except ValueError:
             errors.append(f"“{raw}” is not a date: use YYYY-MM-DD.")
-    granularity = (data.get("granularity") or fallback.granularity).strip()
+    granularity = (data.get("granularity") or defaults.granularity).strip()
     if granularity not in GRANULARITIES:
         errors.append(f"Unknown grouping “{granularity}”: choose day, week or month.")
     values["granularity"] = granularity
     for name in FILTER_FIELDS:
-        raw = (data.get(name) or "").strip() if name in data else getattr(fallback, name)
+        raw = (data.get(name) or "").strip() if name in data else getattr(defaults, name)
         if raw and raw not in known.get(name, set()):
             errors.append(f"Unknown {name} “{raw}”: pick one from the list.")
         values[name] = raw

@@ -307,6 +307,7 @@ def days_write(
             store.raw_replace(organisation.pk, days, "keys", key_rows)
         store.facts_replace(organisation.pk, days, facts)
         store.rollups_rebuild(organisation.pk, days)
+        store.months_rebuild(organisation.pk, days)
     return len(activity) + (len(key_rows) if keys_fresh else 0)
 
 

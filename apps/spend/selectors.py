@@ -20,6 +20,7 @@ from apps.spend.models import (
     SpendFact,
     SpendKey,
     SpendRollup,
+    SpendRollupMonth,
     SpendSettings,
     SpendWorkspace,
     SyncRun,
@@ -28,6 +29,7 @@ from apps.spend.models import (
 )
 from apps.spend.money import to_dollars
 from apps.spend.periods import bucket, local_today, utc_today
+from apps.spend.store import month_end, month_start
 from apps.spend.sync import INTERVALS
 
 FACT_FIELDS = {
@@ -132,8 +134,9 @@ def filter_choices(organisation: Organisation, scope: Scope, labels: Labels) -> 
         facts = facts.filter(key_hash__in=scope.key_hashes)
     choices: dict[str, list[tuple[str, str]]] = {}
     keys = set(labels.keys) if not scope.limited else set(scope.key_hashes)
+    # Monthly rollups hold every value ever seen, in a few rows per value.
     models = set(
-        SpendRollup.objects.filter(organisation=organisation, scope="", dim=Dim.MODEL)
+        SpendRollupMonth.objects.filter(organisation=organisation, scope="", dim=Dim.MODEL)
         .values_list("value", flat=True)
         .distinct()
     )
@@ -141,7 +144,7 @@ def filter_choices(organisation: Organisation, scope: Scope, labels: Labels) -> 
         models = set(facts.values_list("model", flat=True).distinct())
     workspaces = set(labels.workspaces)
     members = set(
-        SpendRollup.objects.filter(organisation=organisation, scope="", dim=Dim.MEMBER)
+        SpendRollupMonth.objects.filter(organisation=organisation, scope="", dim=Dim.MEMBER)
         .exclude(value="")
         .values_list("value", flat=True)
         .distinct()
@@ -216,12 +219,29 @@ def _grouped(organisation: Organisation, filters: Filters, scope: Scope, start: 
     """``{dim: {value: (usage, byok, requests)}}`` plus ``{date: (...)}`` for the series."""
     out: dict[str, dict] = defaultdict(dict)
     if _use_rollups(filters, scope):
-        qs = SpendRollup.objects.filter(
-            organisation=organisation, scope=filters.workspace, date__range=(start, end)
-        )
-        for dim, value, u, b, r in qs.values_list("dim", "value").annotate(**_SUMS).order_by():
-            out[dim][value] = (u or 0, b or 0, r or 0)
-        for day, u, b, r in qs.filter(dim=Dim.ALL).values_list("date").annotate(**_SUMS).order_by():
+        base = {"organisation": organisation, "scope": filters.workspace}
+        # Whole months inside the range come from monthly rollups, the edges from daily ones.
+        first_full = start if start.day == 1 else month_end(start) + timedelta(days=1)
+        last_full = end if end == month_end(end) else month_start(end) - timedelta(days=1)
+        pieces = []
+        if first_full <= last_full:
+            pieces.append(
+                SpendRollupMonth.objects.filter(**base, month__range=(first_full, last_full))
+            )
+            edges = [(start, first_full - timedelta(days=1)), (last_full + timedelta(days=1), end)]
+        else:
+            edges = [(start, end)]
+        for edge_start, edge_end in edges:
+            if edge_start <= edge_end:
+                pieces.append(
+                    SpendRollup.objects.filter(**base, date__range=(edge_start, edge_end))
+                )
+        for qs in pieces:
+            for dim, value, u, b, r in qs.values_list("dim", "value").annotate(**_SUMS).order_by():
+                old = out[dim].get(value, (0, 0, 0))
+                out[dim][value] = (old[0] + (u or 0), old[1] + (b or 0), old[2] + (r or 0))
+        series = SpendRollup.objects.filter(**base, dim=Dim.ALL, date__range=(start, end))
+        for day, u, b, r in series.values_list("date", "usage_micros", "byok_micros", "requests"):
             out["date"][day] = (u or 0, b or 0, r or 0)
         if filters.workspace:
             totals = out[Dim.ALL].get("", (0, 0, 0))

@@ -8,7 +8,7 @@ development and tests) get the same statements fed by ``executemany``. Rollups a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 
@@ -168,3 +168,29 @@ def rollups_rebuild(organisation_id: int, days: list[date]) -> None:
             [organisation_id, *days],
         )
         cursor.execute(_rollup_insert(len(days)), [organisation_id, *days] * 12)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def months_rebuild(organisation_id: int, days: list[date]) -> None:
+    """Re-sum the monthly rollups of every month these days fall in."""
+    with connection.cursor() as cursor:
+        for first in sorted({month_start(d) for d in days}):
+            cursor.execute(
+                "DELETE FROM spend_spendrollupmonth WHERE organisation_id = %s AND month = %s",
+                [organisation_id, first],
+            )
+            cursor.execute(
+                "INSERT INTO spend_spendrollupmonth (organisation_id, month, scope, dim, value, "  # noqa: S608
+                "requests, usage_micros, byok_micros, tokens) "
+                f"SELECT organisation_id, %s, scope, dim, value, {_SUMS} FROM spend_spendrollup "
+                "WHERE organisation_id = %s AND date BETWEEN %s AND %s "
+                "GROUP BY organisation_id, scope, dim, value",
+                [first, organisation_id, first, month_end(first)],
+            )

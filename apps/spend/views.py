@@ -47,7 +47,11 @@ def _filters(request: HttpRequest, scope, labels) -> tuple[Filters, list[str], d
     fallback, _bad = filters_parse(
         request.session.get(session_key, {}), today=today, known=known, fallback=default
     )
-    filters, errors = filters_parse(request.GET, today=today, known=known, fallback=fallback)
+    if not request.GET:
+        return fallback, [], choices, today  # a plain visit shows the last view
+    filters, errors = filters_parse(
+        request.GET, today=today, known=known, fallback=fallback, defaults=default
+    )
     if not errors:
         request.session[session_key] = filters.as_session()
     return filters, errors, choices, today

@@ -188,3 +188,18 @@ def test_rollups_and_raw_facts_give_the_same_dashboard(synced):
         assert {r.value: r.usage for r in from_rollups.breakdowns[dim]} == {
             r.value: r.usage for r in from_facts.breakdowns[dim]
         }
+
+
+def test_whole_months_come_from_monthly_rollups_and_agree_with_the_facts(synced):
+    from apps.spend.store import month_start
+
+    days = activity_window()
+    filters = Filters(start=month_start(days[0]), end=days[-1])
+    from_rollups = dashboard_get(synced, filters, Scope())
+    everything = Scope(key_hashes=frozenset(SpendFact.objects.values_list("key_hash", flat=True)))
+    from_facts = dashboard_get(synced, filters, everything)
+    assert from_rollups.total == from_facts.total > 0
+    for dim in BREAKDOWNS:
+        assert {r.value: r.usage for r in from_rollups.breakdowns[dim]} == {
+            r.value: r.usage for r in from_facts.breakdowns[dim]
+        }

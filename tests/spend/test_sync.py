@@ -188,3 +188,9 @@ def test_activity_sync_call_count_does_not_grow_with_keys(
         assert stream_run(org, Stream.ACTIVITY).outcome == "ok"
         counts.append(len(upstream_calls))
     assert counts[0] == counts[1]
+
+
+def test_budgets_sync_against_the_sandbox_records_its_run(organisation):
+    run = stream_run(organisation, Stream.BUDGETS)
+    assert run.outcome == "ok", run.error
+    assert run.calls >= 3  # workspaces, one budgets list per workspace, guardrails

@@ -262,3 +262,41 @@ def test_previous_period_comparison_uses_the_same_length(client_for, finance, sy
     )
     assert data.previous_total == Decimal(expected) / 1_000_000
     assert data.filters.end - data.filters.start == timedelta(days=14)
+
+
+def test_a_plain_visit_restores_the_last_view_but_a_link_means_what_it_says(
+    client_for, finance, synced
+):
+    client = client_for(finance)
+    days = activity_window()
+    model = SpendFact.objects.first().model
+    client.get(
+        reverse("spend:dashboard"),
+        {"model": model, "start": days[2].isoformat(), "end": days[9].isoformat()},
+    )
+    restored = client.get(reverse("spend:dashboard")).context["data"].filters
+    assert (restored.model, restored.start) == (model, days[2])
+    linked = (
+        client.get(reverse("spend:dashboard"), {"start": days[2].isoformat()})
+        .context["data"]
+        .filters
+    )
+    assert linked.model == ""
+
+
+def test_long_breakdowns_show_the_top_rows_and_one_row_for_the_rest(client_for, finance, synced):
+    from apps.spend.templatetags.spend_tags import TOP_ROWS, breakdown_list
+
+    data = client_for(finance).get(reverse("spend:dashboard")).context["data"]
+    data.breakdowns["key"] = data.breakdowns["key"] * 5  # more rows than the table shows
+    shown = {dim: rows for dim, _title, rows in breakdown_list(data)}["key"]
+    assert len(shown) == TOP_ROWS + 1 and shown[-1].label.startswith("All ")
+    assert sum(r.usage for r in shown) == sum(r.usage for r in data.breakdowns["key"])
+
+
+def test_the_no_upstream_guard_really_catches_a_gateway_call(organisation, no_upstream):
+    from apps.gateway import account as gateway_account
+
+    with pytest.raises(AssertionError, match="called upstream"):
+        gateway_account.credits_get(organisation)
+    assert no_upstream == ["call"]
