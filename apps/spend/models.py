@@ -166,6 +166,8 @@ class SpendFact(models.Model):
 
     Built per day from ``ActivityDay`` (the totals) split across keys by their
     ``KeyDay`` shares; spend no key accounts for has ``key_hash=""`` (unattributed).
+    Workspace-only views read rollups; a workspace combined with another filter is
+    narrowed by that filter's index, so there is no workspace index to maintain.
     """
 
     organisation = models.ForeignKey(
@@ -185,7 +187,6 @@ class SpendFact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["organisation", "date"], name="spend_fact_date"),
-            models.Index(fields=["organisation", "workspace_id", "date"], name="spend_fact_ws"),
             models.Index(fields=["organisation", "key_hash", "date"], name="spend_fact_key"),
             models.Index(fields=["organisation", "model", "date"], name="spend_fact_model"),
             models.Index(fields=["organisation", "user_id", "date"], name="spend_fact_user"),
