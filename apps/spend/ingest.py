@@ -10,6 +10,7 @@ building a Django model per row would cost more than writing it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from django.db import transaction
 
 from apps.accounts.models import Organisation
 from apps.spend import store
-from apps.spend.models import SpendKey, SpendWorkspace
+from apps.spend.models import DayDigest, SpendKey, SpendWorkspace
 from apps.spend.money import split, to_int, to_micros
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -290,6 +291,18 @@ def facts_build(activity: list[ActivityRow], key_rows: list[KeyRow]) -> list[tup
 CHUNK_DAYS = 10
 
 
+def _digests(days: list[date], activity: list[ActivityRow], key_rows: list[KeyRow]) -> dict:
+    rows: dict[date, list[tuple]] = {day: [] for day in days}
+    for r in activity:
+        rows[r.date].append(("a", *(getattr(r, c) for c in ActivityRow.KEY + ActivityRow.VALUES)))
+    for r in key_rows:
+        rows[r.date].append(("k", *(getattr(r, c) for c in KeyRow.KEY + KeyRow.VALUES)))
+    return {
+        day: hashlib.sha256(repr(sorted(values)).encode()).hexdigest()
+        for day, values in rows.items()
+    }
+
+
 def days_write(
     organisation: Organisation,
     days: list[date],
@@ -298,17 +311,41 @@ def days_write(
     *,
     keys_fresh: bool = True,
 ) -> int:
-    """Rewrite these UTC days from upstream's absolute values, in one transaction."""
+    """Rewrite these UTC days from upstream's absolute values, in one transaction.
+
+    Days whose upstream rows match the fingerprint they were last written from are
+    skipped: their tables would come out identical. Returns the rows processed.
+    """
+    processed = len(activity) + (len(key_rows) if keys_fresh else 0)
+    digests = _digests(days, activity, key_rows)
+    stored = dict(
+        DayDigest.objects.filter(organisation=organisation, date__in=days).values_list(
+            "date", "digest"
+        )
+    )
+    changed = [day for day in days if stored.get(day) != digests[day]]
+    if not changed:
+        return processed
+    if len(changed) < len(days):
+        keep = set(changed)
+        activity = [r for r in activity if r.date in keep]
+        key_rows = [r for r in key_rows if r.date in keep]
     facts = facts_build(activity, key_rows)
     with transaction.atomic():
         store.relax_durability()
-        store.raw_replace(organisation.pk, days, "activity", activity)
+        store.raw_replace(organisation.pk, changed, "activity", activity)
         if keys_fresh:
-            store.raw_replace(organisation.pk, days, "keys", key_rows)
-        store.facts_replace(organisation.pk, days, facts)
-        store.rollups_rebuild(organisation.pk, days)
-        store.months_rebuild(organisation.pk, days)
-    return len(activity) + (len(key_rows) if keys_fresh else 0)
+            store.raw_replace(organisation.pk, changed, "keys", key_rows)
+        store.facts_replace(organisation.pk, changed, facts)
+        store.rollups_rebuild(organisation.pk, changed)
+        store.months_rebuild(organisation.pk, changed)
+        DayDigest.objects.bulk_create(
+            [DayDigest(organisation=organisation, date=d, digest=digests[d]) for d in changed],
+            update_conflicts=True,
+            unique_fields=["organisation", "date"],
+            update_fields=["digest"],
+        )
+    return processed
 
 
 def window_write(

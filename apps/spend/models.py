@@ -161,6 +161,26 @@ class KeyDay(models.Model):
         return f"{self.date} {self.key_hash[:8]} {self.model_permaslug}"
 
 
+class DayDigest(models.Model):
+    """A fingerprint of the upstream rows a day was last written from: a re-pulled day
+    whose rows have not changed is skipped, so an hourly re-sync of 30 days writes only
+    the days upstream corrected."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "date"], name="spend_daydigest_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.digest[:8]}"
+
+
 class SpendFact(models.Model):
     """What every page reads: spend at the finest grain both upstream sources allow.
 

@@ -11,7 +11,15 @@ from apps.gateway import account as gateway_account
 from apps.gateway.analytics import analytics_result
 from apps.spend import ingest
 from apps.spend.filters import Filters
-from apps.spend.models import ActivityDay, KeyDay, SpendFact, SpendKey, SpendRollup
+from apps.spend.models import (
+    ActivityDay,
+    DayDigest,
+    KeyDay,
+    SpendFact,
+    SpendKey,
+    SpendRollup,
+    SpendRollupMonth,
+)
 from apps.spend.money import split
 from apps.spend.selectors import BREAKDOWNS, Scope, dashboard_get
 from apps.spend.sync import activity_apply, activity_window
@@ -101,12 +109,32 @@ def test_sync_writes_activity_and_attributes_every_micro_dollar(synced, sandbox_
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
-@given(replays=st.integers(min_value=1, max_value=4))
-def test_replaying_a_sync_n_times_gives_the_same_rows(synced, sandbox_account, replays):
+@given(replays=st.integers(min_value=1, max_value=4), rewrite=st.booleans())
+def test_replaying_a_sync_n_times_gives_the_same_rows(synced, sandbox_account, replays, rewrite):
+    """With ``rewrite`` the day fingerprints are dropped, so every day is written again."""
     before = _snapshot(synced)
     for _ in range(replays):
+        if rewrite:
+            DayDigest.objects.all().delete()
         sync_activity_recorded(synced, sandbox_account[0])
     assert _snapshot(synced) == before
+
+
+def test_an_unchanged_day_is_not_rewritten_but_a_corrected_one_is(synced, sandbox_account):
+    account = sandbox_account[0]
+    days = activity_window()
+    ids_before = {
+        d: set(SpendFact.objects.filter(date=d).values_list("id", flat=True)) for d in days
+    }
+    record = account.activity.filter(date=days[-1]).first()
+    record.usage += 0.5
+    record.save()
+    sync_activity_recorded(synced, account)
+    ids_after = {
+        d: set(SpendFact.objects.filter(date=d).values_list("id", flat=True)) for d in days
+    }
+    assert ids_after[days[-2]] == ids_before[days[-2]]
+    assert ids_after[days[-1]].isdisjoint(ids_before[days[-1]])
 
 
 def test_a_sync_cut_short_is_completed_by_the_next_run(organisation, sandbox_account):
@@ -129,10 +157,8 @@ def test_a_sync_cut_short_is_completed_by_the_next_run(organisation, sandbox_acc
     assert set(days) - set(committed)
     activity_apply(organisation, days, items, key_rows)
     resumed = _snapshot(organisation)
-    SpendFact.objects.all().delete()
-    SpendRollup.objects.all().delete()
-    ActivityDay.objects.all().delete()
-    KeyDay.objects.all().delete()
+    for model in (SpendFact, SpendRollup, SpendRollupMonth, ActivityDay, KeyDay, DayDigest):
+        model.objects.all().delete()
     activity_apply(organisation, days, items, key_rows)
     assert _snapshot(organisation) == resumed
 
