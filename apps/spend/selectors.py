@@ -88,6 +88,26 @@ def scope_for(membership: Membership) -> Scope:
     return Scope(key_hashes=frozenset(hashes))
 
 
+def identities_by_user(organisation: Organisation) -> dict[int, str]:
+    return dict(
+        UpstreamIdentity.objects.filter(organisation=organisation).values_list(
+            "user_id", "upstream_user_id"
+        )
+    )
+
+
+def key_creators(organisation: Organisation) -> dict[str, int]:
+    """Upstream users who created keys, with how many keys each."""
+    counts: dict[str, int] = defaultdict(int)
+    for creator in (
+        SpendKey.objects.filter(organisation=organisation)
+        .exclude(creator_user_id="")
+        .values_list("creator_user_id", flat=True)
+    ):
+        counts[creator] += 1
+    return dict(sorted(counts.items()))
+
+
 # --- labels and filter choices ----------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from apps.accounts.models import Organisation
 from apps.audit.context import Actor
 from apps.audit.services import audit_record
-from apps.spend.models import SpendSettings, Stream
+from apps.spend.models import SpendSettings, Stream, UpstreamIdentity
 
 
 def spend_settings_update(
@@ -55,3 +55,31 @@ def sync_request(*, organisation: Organisation, streams: list[str] | None = None
     for stream in chosen:
         transaction.on_commit(lambda s=stream: spend_sync.delay(organisation.pk, s))
     return chosen
+
+
+def identity_set(
+    *, actor: Actor, organisation: Organisation, user, upstream_user_id: str
+) -> UpstreamIdentity | None:
+    """Say which upstream user a console member is (their keys are the ones they created)."""
+    with transaction.atomic():
+        current = UpstreamIdentity.objects.filter(organisation=organisation, user=user).first()
+        before = {"upstream_user_id": current.upstream_user_id if current else ""}
+        if not upstream_user_id:
+            UpstreamIdentity.objects.filter(organisation=organisation, user=user).delete()
+            result = None
+        else:
+            result, _ = UpstreamIdentity.objects.update_or_create(
+                organisation=organisation,
+                user=user,
+                defaults={"upstream_user_id": upstream_user_id},
+            )
+        audit_record(
+            actor,
+            action="spend.identity_set",
+            target_type="user",
+            target_id=str(user.pk),
+            target_label=user.email,
+            before=before,
+            after={"upstream_user_id": upstream_user_id},
+        )
+    return result

@@ -17,4 +17,6 @@ urlpatterns = [
     path("health/sync/", views.sync_now, name="sync_now"),
     path("statement/", views.statement, name="statement"),
     path("statement.csv", views.statement_csv, name="statement_csv"),
+    path("members/", views.identities, name="identities"),
+    path("members/<int:membership_id>/", views.identity_set, name="identity_set"),
 ]

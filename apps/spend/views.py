@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.access import org_view
+from apps.accounts.access import get_for_org, org_view
+from apps.accounts.models import Membership
 from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.core.htmx import toast
@@ -201,3 +202,39 @@ def statement_csv(request: HttpRequest) -> HttpResponse:
     ws, month = form.cleaned_data["workspace"], form.cleaned_data["month"]
     rows = statements.statement_rows(request.organisation, ws, month)
     return _csv_response(rows, f"statement-{ws[:8]}-{month}.csv")
+
+
+def _identities_context(request: HttpRequest) -> dict:
+    org = request.organisation
+    return {
+        "memberships": Membership.objects.filter(organisation=org).select_related("user"),
+        "linked": selectors.identities_by_user(org),
+        "creators": selectors.key_creators(org),
+    }
+
+
+@org_view(Perm.MANAGE_MEMBERS)
+@require_GET
+def identities(request: HttpRequest) -> HttpResponse:
+    template = "spend/identities.html#table" if request.htmx else "spend/identities.html"
+    return render(request, template, _identities_context(request))
+
+
+@org_view(Perm.MANAGE_MEMBERS)
+@require_POST
+def identity_set(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_for_org(request, Membership, pk=membership_id)
+    upstream_user_id = request.POST.get("upstream_user_id", "").strip()
+    if upstream_user_id and upstream_user_id not in selectors.key_creators(request.organisation):
+        return HttpResponse("Unknown upstream user.", status=400)
+    services.identity_set(
+        actor=Actor.from_request(request),
+        organisation=request.organisation,
+        user=membership.user,
+        upstream_user_id=upstream_user_id,
+    )
+    if request.htmx:
+        response = render(request, "spend/identities.html#table", _identities_context(request))
+        return toast(response, f"Saved for {membership.user.email}.")
+    messages.success(request, f"Saved for {membership.user.email}.")
+    return redirect("spend:identities")

@@ -300,3 +300,47 @@ def test_the_no_upstream_guard_really_catches_a_gateway_call(organisation, no_up
     with pytest.raises(AssertionError, match="called upstream"):
         gateway_account.credits_get(organisation)
     assert no_upstream == ["call"]
+
+
+def test_admin_links_a_member_to_their_upstream_user_and_the_member_then_sees_their_keys(
+    client_for, admin, member, synced
+):
+    from apps.accounts.models import Membership
+    from apps.audit.models import AuditEntry
+
+    creator = SpendKey.objects.exclude(creator_user_id="").first().creator_user_id
+    membership = Membership.objects.get(user=member, organisation=synced)
+    client = client_for(admin)
+    assert client.get(reverse("spend:identities")).status_code == 200
+    response = client.post(
+        reverse("spend:identity_set", args=[membership.pk]),
+        {"upstream_user_id": creator},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and b'id="identities"' in response.content
+    assert AuditEntry.objects.filter(action="spend.identity_set").exists()
+    assert client_for(member).get(reverse("spend:dashboard")).context["data"].total > 0
+
+
+def test_linking_refuses_unknown_upstream_users_and_other_roles(
+    client_for, admin, finance, member, synced
+):
+    from apps.accounts.models import Membership
+
+    membership = Membership.objects.get(user=member, organisation=synced)
+    url = reverse("spend:identity_set", args=[membership.pk])
+    assert client_for(admin).post(url, {"upstream_user_id": "user_nobody"}).status_code == 400
+    assert client_for(finance).post(url, {"upstream_user_id": ""}).status_code == 403
+    assert client_for(finance).get(reverse("spend:identities")).status_code == 403
+
+
+def test_linking_a_member_of_another_organisation_is_a_404(
+    client_for, admin, outsider, synced, other_organisation
+):
+    from apps.accounts.models import Membership
+
+    theirs = Membership.objects.get(user=outsider, organisation=other_organisation)
+    response = client_for(admin).post(
+        reverse("spend:identity_set", args=[theirs.pk]), {"upstream_user_id": ""}
+    )
+    assert response.status_code == 404

@@ -75,3 +75,8 @@ def chart_data(rows, name: str):
     top = list(rows)[:15]
     payload = {"labels": [r.label for r in top], "values": [float(r.usage) for r in top]}
     return json_script(payload, element_id)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key, "")
