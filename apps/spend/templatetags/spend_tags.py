@@ -70,9 +70,12 @@ def pct(value) -> str:
 
 @register.filter
 def chart_data(rows, name: str):
-    """The chart's numbers as a JSON script element (read by static/spend/charts.js)."""
+    """The chart's numbers as a JSON script element (read by static/spend/charts.js).
+
+    A time series keeps every point; a breakdown chart shows its 15 biggest rows.
+    """
     element_id = name if name.startswith("chart-") else f"chart-{name}"
-    top = list(rows)[:15]
+    top = list(rows) if element_id == "chart-series" else list(rows)[:15]
     payload = {"labels": [r.label for r in top], "values": [float(r.usage) for r in top]}
     return json_script(payload, element_id)
 
