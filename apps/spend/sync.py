@@ -152,29 +152,41 @@ def activity_window(today: date | None = None) -> list[date]:
 
 
 def key_breakdown_fetch(organisation: Organisation, days: list[date], result: RunResult) -> list:
-    """One analytics query for the whole window (two if the full dimension set is refused)."""
-    start = datetime.combine(days[0], datetime.min.time(), tzinfo=UTC)
-    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    query = {
-        "metrics": ANALYTICS_METRICS,
-        "granularity": "day",
-        "start": start,
-        "end": end - timedelta(seconds=1),
-        "limit": ANALYTICS_LIMIT,
-    }
-    result.calls += 1
-    try:
-        answer = gateway_analytics.analytics_query(
-            organisation, dimensions=ANALYTICS_DIMENSIONS, **query
-        )
-    except BadRequest:
+    """One analytics query for the whole window, whatever the number of keys.
+
+    If upstream refuses the full dimension set (the contract allows two dimensions), the
+    query is repeated with [api_key_id, model] and upstream's default limit; an answer
+    marked truncated is fetched again in two halves of the time range.
+    """
+    dimensions = ANALYTICS_DIMENSIONS
+    limit: int | None = ANALYTICS_LIMIT
+
+    def fetch(first: date, last: date) -> list:
+        nonlocal dimensions, limit
+        start = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+        end = datetime.combine(last, datetime.max.time().replace(microsecond=0), tzinfo=UTC)
+        query = {"metrics": ANALYTICS_METRICS, "granularity": "day", "start": start, "end": end}
         result.calls += 1
-        answer = gateway_analytics.analytics_query(
-            organisation, dimensions=ANALYTICS_DIMENSIONS_FALLBACK, **query
-        )
-    if answer["truncated"]:
-        logger.warning("analytics answer truncated for organisation %s", organisation.pk)
-    return answer["rows"]
+        try:
+            answer = gateway_analytics.analytics_query(
+                organisation, dimensions=dimensions, limit=limit, **query
+            )
+        except BadRequest:
+            if dimensions == ANALYTICS_DIMENSIONS_FALLBACK:
+                raise
+            dimensions, limit = ANALYTICS_DIMENSIONS_FALLBACK, None
+            result.calls += 1
+            answer = gateway_analytics.analytics_query(
+                organisation, dimensions=dimensions, limit=limit, **query
+            )
+        if answer["truncated"] and first < last:
+            middle = first + (last - first) // 2
+            return fetch(first, middle) + fetch(middle + timedelta(days=1), last)
+        if answer["truncated"]:
+            logger.warning("analytics answer truncated for organisation %s", organisation.pk)
+        return answer["rows"]
+
+    return fetch(days[0], days[-1])
 
 
 def activity_sync(

@@ -84,3 +84,54 @@ def test_query_maps_400_and_endless_429(remote_org, gateway_sleeps):
 def test_a_malformed_answer_is_an_upstream_error():
     with pytest.raises(UpstreamError):
         analytics.analytics_result({"data": {"rows": []}})
+
+
+@respx.mock
+def test_breakdown_falls_back_to_two_dimensions_and_splits_a_truncated_answer(remote_org):
+    from apps.spend.sync import (
+        ANALYTICS_DIMENSIONS_FALLBACK,
+        RunResult,
+        activity_window,
+        key_breakdown_fetch,
+    )
+
+    bodies = []
+
+    def answer(request):
+        body = json.loads(request.content)
+        bodies.append(body)
+        if len(body["dimensions"]) > 2:
+            return httpx.Response(
+                400, json={"error": {"code": 400, "message": "at most 2 dimensions"}}
+            )
+        whole_window = (
+            body["time_range"]["start"][:10] == days[0].isoformat()
+            and body["time_range"]["end"][:10] == days[-1].isoformat()
+        )
+        row = {
+            "date__day": body["time_range"]["start"],
+            "api_key_id": "a" * 64,
+            "model": "m",
+            "request_count": "1",
+            "total_usage": 0.5,
+        }
+        return httpx.Response(
+            200,
+            json={
+                "data": {
+                    "data": [row],
+                    "metadata": {"query_time_ms": 1, "row_count": 1, "truncated": whole_window},
+                }
+            },
+        )
+
+    days = activity_window()
+    respx.post(f"{BASE}/analytics/query").mock(side_effect=answer)
+    result = RunResult()
+    rows = key_breakdown_fetch(remote_org, days, result)
+    assert bodies[0]["dimensions"] == ["api_key_id", "user", "workspace", "model"]
+    assert all(b["dimensions"] == ANALYTICS_DIMENSIONS_FALLBACK for b in bodies[1:])
+    assert "limit" not in bodies[1]
+    assert len(bodies) == 4 and result.calls == 4  # refused, truncated, then two halves
+    assert len(rows) == 2
+    assert all(b["time_range"]["end"].endswith("23:59:59Z") for b in bodies)
