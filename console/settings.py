@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.dashboard",
     "apps.keys",
     "apps.sandbox",
+    "apps.spend",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,22 @@ CELERY_BEAT_SCHEDULE = {
     "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
     "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 3600.0},
     "keys-expiry-warnings": {"task": "apps.keys.tasks.expiry_warnings_send", "schedule": 86400.0},
+    "spend-activity": {
+        "task": "apps.spend.tasks.spend_sync_all",
+        "schedule": 3600.0,
+        "args": ("activity",),
+    },
+    "spend-credits": {
+        "task": "apps.spend.tasks.spend_sync_all",
+        "schedule": 300.0,
+        "args": ("credits",),
+    },
+    "spend-keys": {"task": "apps.spend.tasks.spend_sync_all", "schedule": 900.0, "args": ("keys",)},
+    "spend-budgets": {
+        "task": "apps.spend.tasks.spend_sync_all",
+        "schedule": 900.0,
+        "args": ("budgets",),
+    },
 }
 
 # --- Static files -----------------------------------------------------------

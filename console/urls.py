@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("audit/", include("apps.audit.urls")),
     path("keys/", include("apps.keys.urls")),
+    path("spend/", include("apps.spend.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

@@ -39,9 +39,20 @@ def activity_list(
     date: str | None = None,
     api_key_hash: str | None = None,
     user_id: str | None = None,
+    group_by: str | None = None,
+    workspace_id: str | None = None,
 ) -> list[Any]:
-    """``GET /activity``: daily rows for the last 30 completed UTC days."""
-    query = {"date_": date, "api_key_hash": api_key_hash, "user_id": user_id}
+    """``GET /activity``: daily rows for the last 30 completed UTC days.
+
+    ``group_by="workspace"`` splits each row by workspace (rows then carry ``workspace_id``).
+    """
+    query = {
+        "date_": date,
+        "api_key_hash": api_key_hash,
+        "user_id": user_id,
+        "group_by": group_by,
+        "workspace_id": workspace_id,
+    }
     request = {k: v for k, v in query.items() if v}
     return call(
         credentials_for(organisation), lambda sdk: sdk.analytics.get_user_activity(request=request)

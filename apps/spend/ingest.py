@@ -1,0 +1,402 @@
+"""Turning upstream rows into local tables, one UTC day per transaction.
+
+Each day is rewritten from absolute values (upsert raw rows, drop rows upstream no
+longer reports, rebuild that day's facts and rollups), so replaying a sync changes
+nothing and a sync cut short leaves whole days, never half a day.
+
+Rows travel as plain tuples-with-names (``__slots__`` classes), not model instances:
+building a Django model per row would cost more than writing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+
+from apps.accounts.models import Organisation
+from apps.spend import store
+from apps.spend.models import DayDigest, SpendKey, SpendWorkspace
+from apps.spend.money import split, to_int, to_micros
+
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ActivityRow:
+    """One ``/activity?group_by=workspace`` item."""
+
+    __slots__ = (
+        "byok_micros",
+        "cached_tokens",
+        "completion_tokens",
+        "date",
+        "endpoint_id",
+        "model",
+        "model_permaslug",
+        "prompt_tokens",
+        "provider",
+        "reasoning_tokens",
+        "requests",
+        "usage_micros",
+        "workspace_id",
+    )
+    KEY = ("model_permaslug", "endpoint_id", "workspace_id")
+    VALUES = (
+        "model",
+        "provider",
+        "requests",
+        "usage_micros",
+        "byok_micros",
+        "prompt_tokens",
+        "completion_tokens",
+        "reasoning_tokens",
+        "cached_tokens",
+    )
+
+    def __init__(self, **values) -> None:
+        for name in self.__slots__:
+            setattr(self, name, values[name])
+
+
+class KeyRow:
+    """One key's spend on one model on one UTC day (from the analytics query)."""
+
+    __slots__ = (
+        "date",
+        "key_hash",
+        "model_permaslug",
+        "requests",
+        "usage_micros",
+        "user_id",
+        "workspace_id",
+    )
+    KEY = ("key_hash", "model_permaslug")
+    VALUES = ("workspace_id", "user_id", "requests", "usage_micros")
+
+    def __init__(
+        self,
+        date,
+        key_hash,
+        model_permaslug,
+        workspace_id="",
+        user_id="",
+        requests=0,
+        usage_micros=0,
+    ):
+        self.date = date
+        self.key_hash = key_hash
+        self.model_permaslug = model_permaslug
+        self.workspace_id = workspace_id
+        self.user_id = user_id
+        self.requests = requests
+        self.usage_micros = usage_micros
+
+
+# --- parsing ----------------------------------------------------------------------------
+
+
+def _get(row, name, default=None):
+    if isinstance(row, dict):
+        return row.get(name, default)
+    return getattr(row, name, default)
+
+
+def parse_day(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def activity_rows_parse(rows: Iterable) -> list[ActivityRow]:
+    """``/activity?group_by=workspace`` items (SDK objects or dicts) → rows."""
+    parsed = []
+    for row in rows:
+        parsed.append(
+            ActivityRow(
+                date=parse_day(_get(row, "date_") or _get(row, "date")),
+                model_permaslug=str(_get(row, "model_permaslug") or _get(row, "model")),
+                endpoint_id=str(_get(row, "endpoint_id") or ""),
+                workspace_id=str(_get(row, "workspace_id") or ""),
+                model=str(_get(row, "model") or ""),
+                provider=str(_get(row, "provider_name") or ""),
+                requests=to_int(_get(row, "requests")),
+                usage_micros=to_micros(_get(row, "usage")),
+                byok_micros=to_micros(_get(row, "byok_usage_inference")),
+                prompt_tokens=to_int(_get(row, "prompt_tokens")),
+                completion_tokens=to_int(_get(row, "completion_tokens")),
+                reasoning_tokens=to_int(_get(row, "reasoning_tokens")),
+                cached_tokens=to_int(_get(row, "cached_tokens")),
+            )
+        )
+    return parsed
+
+
+@dataclass
+class Directory:
+    """What the key sync knows: resolves analytics labels back to ids."""
+
+    keys: dict[str, SpendKey]
+    keys_by_name: dict[str, list[SpendKey]]
+    workspaces_by_label: dict[str, str]
+    models: dict[str, str]  # model id or permaslug → permaslug
+
+    @classmethod
+    def load(cls, organisation: Organisation, activity: list[ActivityRow]) -> Directory:
+        keys = {k.key_hash: k for k in SpendKey.objects.filter(organisation=organisation)}
+        by_name: dict[str, list[SpendKey]] = defaultdict(list)
+        for key in keys.values():
+            by_name[key.name].append(key)
+        workspaces: dict[str, str] = {}
+        for ws in SpendWorkspace.objects.filter(organisation=organisation):
+            for label in (ws.workspace_id, ws.name, ws.slug):
+                if label:
+                    workspaces[label] = ws.workspace_id
+        models: dict[str, str] = {}
+        for row in activity:
+            models.setdefault(row.model, row.model_permaslug)
+            models[row.model_permaslug] = row.model_permaslug
+        return cls(keys, dict(by_name), workspaces, models)
+
+    def key(self, value: str) -> tuple[str, SpendKey | None]:
+        if HASH_RE.match(value):
+            return value, self.keys.get(value)
+        named = self.keys_by_name.get(value, [])
+        if len(named) == 1:
+            return named[0].key_hash, named[0]
+        # Unknown to the key directory (deleted, or a label we cannot resolve): kept apart.
+        return f"ref:{value}"[:64], None
+
+
+def date_bucket(row: dict):
+    for name in ("date__day", "date", "date__hour", "date__week", "date__month"):
+        if row.get(name):
+            return parse_day(row[name])
+    return None
+
+
+def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyRow]:
+    """``/analytics/query`` rows (dimensions api_key_id, model; maybe user, workspace)."""
+    merged: dict[tuple, KeyRow] = {}
+    key_cache: dict[str, tuple[str, SpendKey | None]] = {}
+    for row in rows:
+        day = date_bucket(row)
+        raw_key = row.get("api_key_id")
+        if day is None or raw_key in (None, ""):
+            continue
+        raw_key = str(raw_key)
+        resolved = key_cache.get(raw_key)
+        if resolved is None:
+            resolved = key_cache[raw_key] = directory.key(raw_key)
+        key_hash, key = resolved
+        raw_model = str(row.get("model") or "")
+        model = directory.models.get(raw_model, raw_model)
+        slot = (day, key_hash, model)
+        item = merged.get(slot)
+        if item is None:
+            user = str(row.get("user") or "")
+            if key is not None and key.creator_user_id:
+                user = key.creator_user_id
+            elif not user.startswith("user_"):
+                user = ""
+            workspace = key.workspace_id if key is not None else ""
+            if not workspace and row.get("workspace"):
+                workspace = directory.workspaces_by_label.get(str(row["workspace"]), "")
+            item = merged[slot] = KeyRow(day, key_hash, model, workspace, user)
+        item.requests += to_int(row.get("request_count"))
+        item.usage_micros += to_micros(row.get("total_usage"))
+    return list(merged.values())
+
+
+# --- facts ------------------------------------------------------------------------------
+
+
+def facts_build(activity: list[ActivityRow], key_rows: list[KeyRow]) -> list[tuple]:
+    """Split each activity row across the keys that spent on that model in that workspace.
+
+    Totals come from ``/activity``; keys only give shares, so every breakdown of the
+    facts sums to the activity total exactly. Returns tuples in ``store.FACT_COLUMNS`` order.
+    """
+    by_slot: dict[tuple, list[KeyRow]] = defaultdict(list)
+    for kr in key_rows:
+        by_slot[(kr.date, kr.model_permaslug, kr.workspace_id)].append(kr)
+    facts: list[tuple] = []
+    append = facts.append
+    for row in activity:
+        day, ws, slug, provider = row.date, row.workspace_id, row.model_permaslug, row.provider
+        keys = by_slot.get((day, slug, ws)) or by_slot.get((day, slug, ""))
+        tokens = row.prompt_tokens + row.completion_tokens
+        if not keys:
+            append(
+                (
+                    day,
+                    ws,
+                    slug,
+                    provider,
+                    "",
+                    "",
+                    row.requests,
+                    row.usage_micros,
+                    row.byok_micros,
+                    tokens,
+                )
+            )
+            continue
+        if len(keys) == 1:
+            kr = keys[0]
+            append(
+                (
+                    day,
+                    ws,
+                    slug,
+                    provider,
+                    kr.key_hash,
+                    kr.user_id,
+                    row.requests,
+                    row.usage_micros,
+                    row.byok_micros,
+                    tokens,
+                )
+            )
+            continue
+        weights = [kr.usage_micros for kr in keys]
+        if sum(weights) <= 0:
+            weights = [kr.requests for kr in keys]
+        parts = zip(
+            keys,
+            split(row.usage_micros, weights),
+            split(row.byok_micros, weights),
+            split(row.requests, weights),
+            split(tokens, weights),
+            strict=True,
+        )
+        for kr, usage, byok, requests, tok in parts:
+            if usage or byok or requests or tok:
+                append(
+                    (day, ws, slug, provider, kr.key_hash, kr.user_id, requests, usage, byok, tok)
+                )
+    return facts
+
+
+# --- writing ------------------------------------------------------------------------------
+
+# Days written per transaction: big enough to amortise each statement, small enough that a
+# killed worker loses little; the next run rewrites everything anyway.
+CHUNK_DAYS = 10
+
+
+def _digests(days: list[date], activity: list[ActivityRow], key_rows: list[KeyRow]) -> dict:
+    rows: dict[date, list[tuple]] = {day: [] for day in days}
+    for r in activity:
+        rows[r.date].append(("a", *(getattr(r, c) for c in ActivityRow.KEY + ActivityRow.VALUES)))
+    for r in key_rows:
+        rows[r.date].append(("k", *(getattr(r, c) for c in KeyRow.KEY + KeyRow.VALUES)))
+    return {
+        day: hashlib.sha256(repr(sorted(values)).encode()).hexdigest()
+        for day, values in rows.items()
+    }
+
+
+def days_write(
+    organisation: Organisation,
+    days: list[date],
+    activity: list[ActivityRow],
+    key_rows: list[KeyRow],
+    *,
+    keys_fresh: bool = True,
+) -> int:
+    """Rewrite these UTC days from upstream's absolute values, in one transaction.
+
+    Days whose upstream rows match the fingerprint they were last written from are
+    skipped: their tables would come out identical. Returns the rows processed.
+    """
+    processed = len(activity) + (len(key_rows) if keys_fresh else 0)
+    digests = _digests(days, activity, key_rows)
+    stored = dict(
+        DayDigest.objects.filter(organisation=organisation, date__in=days).values_list(
+            "date", "digest"
+        )
+    )
+    changed = [day for day in days if stored.get(day) != digests[day]]
+    if not changed:
+        return processed
+    if len(changed) < len(days):
+        keep = set(changed)
+        activity = [r for r in activity if r.date in keep]
+        key_rows = [r for r in key_rows if r.date in keep]
+    facts = facts_build(activity, key_rows)
+    with transaction.atomic():
+        store.relax_durability()
+        store.raw_replace(organisation.pk, changed, "activity", activity)
+        if keys_fresh:
+            store.raw_replace(organisation.pk, changed, "keys", key_rows)
+        store.facts_replace(organisation.pk, changed, facts)
+        store.rollups_rebuild(organisation.pk, changed)
+        store.months_rebuild(organisation.pk, changed)
+        DayDigest.objects.bulk_create(
+            [DayDigest(organisation=organisation, date=d, digest=digests[d]) for d in changed],
+            update_conflicts=True,
+            unique_fields=["organisation", "date"],
+            update_fields=["digest"],
+        )
+    return processed
+
+
+def window_write(
+    organisation: Organisation,
+    days: list[date],
+    activity: list[ActivityRow],
+    key_rows: list[KeyRow],
+    *,
+    after_day=None,
+    keys_fresh: bool = True,
+) -> int:
+    """Write every day of the window, oldest first, ``CHUNK_DAYS`` per transaction."""
+    by_day_activity: dict[date, list[ActivityRow]] = defaultdict(list)
+    by_day_keys: dict[date, list[KeyRow]] = defaultdict(list)
+    for row in activity:
+        by_day_activity[row.date].append(row)
+    for row in key_rows:
+        by_day_keys[row.date].append(row)
+    ordered = sorted(days)
+    written = 0
+    for i in range(0, len(ordered), CHUNK_DAYS):
+        chunk = ordered[i : i + CHUNK_DAYS]
+        written += days_write(
+            organisation,
+            chunk,
+            [r for day in chunk for r in by_day_activity[day]],
+            [r for day in chunk for r in by_day_keys[day]],
+            keys_fresh=keys_fresh,
+        )
+        if after_day is not None:
+            for day in chunk:
+                after_day(day)
+    return written
+
+
+def stored_key_rows(organisation: Organisation, days: list[date]) -> list[KeyRow]:
+    """The key shares last synced for these days (used when the breakdown is unavailable)."""
+    from apps.spend.models import KeyDay
+
+    fields = (
+        "date",
+        "key_hash",
+        "model_permaslug",
+        "workspace_id",
+        "user_id",
+        "requests",
+        "usage_micros",
+    )
+    return [
+        KeyRow(*values)
+        for values in KeyDay.objects.filter(organisation=organisation, date__in=days).values_list(
+            *fields
+        )
+    ]

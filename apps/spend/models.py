@@ -1,0 +1,403 @@
+"""The local spend cache: raw upstream rows, the fact table pages read, rollups, sync state.
+
+Money is stored as integer micro-dollars (``*_micros``): sums are exact, so every
+breakdown of the same filter adds up to the same number, to the cent and below.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from apps.accounts.models import Organisation
+
+MICROS = 1_000_000
+
+
+class Stream(models.TextChoices):
+    ACTIVITY = "activity", "Activity and key breakdown"
+    CREDITS = "credits", "Credits"
+    KEYS = "keys", "Keys and limits"
+    BUDGETS = "budgets", "Budgets"
+
+
+class SpendSettings(models.Model):
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="spend_settings"
+    )
+    timezone = models.CharField(max_length=64, default="UTC")
+    low_balance_threshold = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("10.00")
+    )
+    alert_thresholds = models.CharField(max_length=40, default="50,80,100")
+
+    def __str__(self) -> str:
+        return f"Spend settings of {self.organisation}"
+
+    @property
+    def thresholds(self) -> list[int]:
+        return sorted({int(x) for x in self.alert_thresholds.split(",") if x.strip().isdigit()})
+
+
+class UpstreamIdentity(models.Model):
+    """Which upstream user a console member is: their keys are those they created."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    upstream_user_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="spend_identity_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} = {self.upstream_user_id}"
+
+
+class SyncState(models.Model):
+    """One row per (organisation, stream): the lock and the latest outcome, for the UI."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    stream = models.CharField(max_length=16, choices=Stream.choices)
+    lock_token = models.CharField(max_length=32, blank=True, default="")
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    rows_written = models.IntegerField(default=0)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "stream"], name="spend_state_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.stream}"
+
+
+class SyncRun(models.Model):
+    class Outcome(models.TextChoices):
+        OK = "ok", "Succeeded"
+        ERROR = "error", "Failed"
+        LOCKED = "locked", "Skipped (already running)"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    stream = models.CharField(max_length=16, choices=Stream.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    rows = models.IntegerField(default=0)
+    calls = models.IntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True, default="")
+    duration_ms = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "stream", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.outcome} at {self.started_at}"
+
+
+class ActivityDay(models.Model):
+    """``/activity?group_by=workspace`` as upstream reported it (absolute values, upserted)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    model_permaslug = models.CharField(max_length=160)
+    endpoint_id = models.CharField(max_length=64)
+    workspace_id = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=160)
+    provider = models.CharField(max_length=80, blank=True, default="")
+    requests = models.BigIntegerField(default=0)
+    usage_micros = models.BigIntegerField(default=0)
+    byok_micros = models.BigIntegerField(default=0)
+    prompt_tokens = models.BigIntegerField(default=0)
+    completion_tokens = models.BigIntegerField(default=0)
+    reasoning_tokens = models.BigIntegerField(default=0)
+    cached_tokens = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "date", "model_permaslug", "endpoint_id", "workspace_id"],
+                name="spend_activity_uniq",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.model_permaslug}"
+
+
+class KeyDay(models.Model):
+    """``/analytics/query`` rows: one key's spend on one model on one UTC day."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    key_hash = models.CharField(max_length=64)
+    model_permaslug = models.CharField(max_length=160)
+    workspace_id = models.CharField(max_length=64, blank=True, default="")
+    user_id = models.CharField(max_length=64, blank=True, default="")
+    requests = models.BigIntegerField(default=0)
+    usage_micros = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "date", "key_hash", "model_permaslug"],
+                name="spend_keyday_uniq",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.key_hash[:8]} {self.model_permaslug}"
+
+
+class DayDigest(models.Model):
+    """A fingerprint of the upstream rows a day was last written from: a re-pulled day
+    whose rows have not changed is skipped, so an hourly re-sync of 30 days writes only
+    the days upstream corrected."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "date"], name="spend_daydigest_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.digest[:8]}"
+
+
+class SpendFact(models.Model):
+    """What every page reads: spend at the finest grain both upstream sources allow.
+
+    Built per day from ``ActivityDay`` (the totals) split across keys by their
+    ``KeyDay`` shares; spend no key accounts for has ``key_hash=""`` (unattributed).
+    Workspace-only views read rollups; a workspace combined with another filter is
+    narrowed by that filter's index, so there is no workspace index to maintain.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    workspace_id = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=160)
+    provider = models.CharField(max_length=80, blank=True, default="")
+    key_hash = models.CharField(max_length=64, blank=True, default="")
+    user_id = models.CharField(max_length=64, blank=True, default="")
+    requests = models.BigIntegerField(default=0)
+    usage_micros = models.BigIntegerField(default=0)
+    byok_micros = models.BigIntegerField(default=0)
+    tokens = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "date"], name="spend_fact_date"),
+            models.Index(fields=["organisation", "key_hash", "date"], name="spend_fact_key"),
+            models.Index(fields=["organisation", "model", "date"], name="spend_fact_model"),
+            models.Index(fields=["organisation", "user_id", "date"], name="spend_fact_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.model} {self.key_hash[:8]}"
+
+
+class Dim(models.TextChoices):
+    ALL = "all", "Total"
+    MODEL = "model", "Model"
+    PROVIDER = "provider", "Provider"
+    WORKSPACE = "workspace", "Workspace"
+    KEY = "key", "Key"
+    MEMBER = "member", "Member"
+
+
+class SpendRollup(models.Model):
+    """Per-day sums of ``SpendFact`` by one dimension, for all workspaces (``scope=""``)
+    and for each workspace: the unfiltered and workspace-filtered dashboards read these."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    scope = models.CharField(max_length=64, blank=True, default="")
+    dim = models.CharField(max_length=10, choices=Dim.choices)
+    value = models.CharField(max_length=160, blank=True, default="")
+    requests = models.BigIntegerField(default=0)
+    usage_micros = models.BigIntegerField(default=0)
+    byok_micros = models.BigIntegerField(default=0)
+    tokens = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "scope", "date"], name="spend_rollup"),
+            models.Index(fields=["organisation", "scope", "dim", "date"], name="spend_rollup_dim"),
+            models.Index(fields=["organisation", "date"], name="spend_rollup_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.dim}={self.value}"
+
+
+class SpendRollupMonth(models.Model):
+    """``SpendRollup`` summed per calendar month (``month`` = its first day): a year-long
+    dashboard reads twelve of these per value instead of 365 daily rows."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField()
+    scope = models.CharField(max_length=64, blank=True, default="")
+    dim = models.CharField(max_length=10, choices=Dim.choices)
+    value = models.CharField(max_length=160, blank=True, default="")
+    requests = models.BigIntegerField(default=0)
+    usage_micros = models.BigIntegerField(default=0)
+    byok_micros = models.BigIntegerField(default=0)
+    tokens = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "scope", "month"], name="spend_rollup_month"),
+            models.Index(fields=["organisation", "dim", "value"], name="spend_rollup_month_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dim}={self.value}"
+
+
+class SpendKey(models.Model):
+    """The key directory with its usage snapshot (from ``GET /keys``)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    label = models.CharField(max_length=60, blank=True, default="")
+    workspace_id = models.CharField(max_length=64, blank=True, default="")
+    creator_user_id = models.CharField(max_length=64, blank=True, default="")
+    disabled = models.BooleanField(default=False)
+    limit = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    limit_reset = models.CharField(max_length=10, blank=True, default="")
+    limit_remaining = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    usage = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    usage_daily = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    usage_weekly = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    usage_monthly = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key_hash"], name="spend_key_uniq")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpendWorkspace(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    workspace_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=100)
+    slug = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "workspace_id"], name="spend_workspace_uniq"
+            )
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreditSnapshot(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    taken_at = models.DateTimeField()
+    total_credits = models.DecimalField(max_digits=14, decimal_places=6)
+    total_usage = models.DecimalField(max_digits=14, decimal_places=6)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["organisation", "-taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} at {self.taken_at}"
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total_credits - self.total_usage
+
+
+class Budget(models.Model):
+    """A workspace budget or a guardrail budget (from the budgets stream)."""
+
+    class Kind(models.TextChoices):
+        WORKSPACE = "workspace", "Workspace budget"
+        GUARDRAIL = "guardrail", "Guardrail budget"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    ref = models.CharField(max_length=64)  # budget id or guardrail id
+    name = models.CharField(max_length=200)
+    workspace_id = models.CharField(max_length=64, blank=True, default="")
+    limit_usd = models.DecimalField(max_digits=14, decimal_places=6)
+    interval = models.CharField(max_length=10, blank=True, default="")  # "" = lifetime
+    include_byok = models.BooleanField(default=False)
+    member_user_ids = models.JSONField(default=list, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "ref"], name="spend_budget_uniq"
+            )
+        ]
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Alert(models.Model):
+    """A threshold crossed; unique per (subject, threshold, period), so sent once per period."""
+
+    class Kind(models.TextChoices):
+        LOW_CREDITS = "low_credits", "Low credits"
+        BUDGET = "budget", "Budget"
+        KEY_LIMIT = "key_limit", "Key limit"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    threshold = models.IntegerField(default=0)
+    period = models.CharField(max_length=20)
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_to = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "subject", "threshold", "period"],
+                name="spend_alert_once_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.message
