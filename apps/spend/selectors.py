@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Organisation
 from apps.accounts.roles import Perm, role_allows
+from apps.keys.models import Key
 from apps.spend.filters import Filters
 from apps.spend.models import (
     Alert,
     CreditSnapshot,
     Dim,
     SpendFact,
-    SpendKey,
     SpendRollup,
     SpendRollupMonth,
     SpendSettings,
@@ -78,13 +78,15 @@ def member_upstream_ids(organisation: Organisation, user) -> set[str]:
 
 
 def scope_for(membership: Membership) -> Scope:
-    """Finance and admins see everything; a member only the keys they created."""
+    """Finance and admins see everything; a member only their keys: those they own in the
+    keys app (their approved requests) and those their linked upstream user created."""
     if role_allows(membership.role, Perm.VIEW_SPEND):
         return Scope()
     ids = member_upstream_ids(membership.organisation, membership.user)
-    hashes = SpendKey.objects.filter(
-        organisation=membership.organisation, creator_user_id__in=ids
-    ).values_list("key_hash", flat=True)
+    hashes = Key.objects.filter(
+        Q(owner=membership.user) | Q(creator_user_id__in=ids),
+        organisation=membership.organisation,
+    ).values_list("hash", flat=True)
     return Scope(key_hashes=frozenset(hashes))
 
 
@@ -100,7 +102,7 @@ def key_creators(organisation: Organisation) -> dict[str, int]:
     """Upstream users who created keys, with how many keys each."""
     counts: dict[str, int] = defaultdict(int)
     for creator in (
-        SpendKey.objects.filter(organisation=organisation)
+        Key.objects.filter(organisation=organisation)
         .exclude(creator_user_id="")
         .values_list("creator_user_id", flat=True)
     ):
@@ -140,9 +142,7 @@ def labels_for(organisation: Organisation) -> Labels:
                 "workspace_id", "name"
             )
         ),
-        keys=dict(
-            SpendKey.objects.filter(organisation=organisation).values_list("key_hash", "name")
-        ),
+        keys=dict(Key.objects.filter(organisation=organisation).values_list("hash", "name")),
         members=members,
     )
 
