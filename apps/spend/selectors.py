@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.models import Membership, Organisation
 from apps.accounts.roles import Perm, role_allows
 from apps.keys.models import Key
+from apps.keys.models import SyncRun as KeySyncRun
 from apps.spend.filters import Filters
 from apps.spend.models import (
     Alert,
@@ -23,6 +24,7 @@ from apps.spend.models import (
     SpendRollupMonth,
     SpendSettings,
     SpendWorkspace,
+    Stream,
     SyncRun,
     SyncState,
     UpstreamIdentity,
@@ -452,6 +454,8 @@ class StreamHealth:
     state: SyncState | None
     runs: list[SyncRun]
     stale: bool
+    # The keys stream runs the keys app's sync: its latest pass, however it was started.
+    keys_run: KeySyncRun | None = None
 
 
 def health_get(organisation: Organisation, now: datetime | None = None) -> list[StreamHealth]:
@@ -461,6 +465,18 @@ def health_get(organisation: Organisation, now: datetime | None = None) -> list[
     for stream, interval in INTERVALS.items():
         state = states.get(stream)
         last = state.last_success_at if state else None
+        keys_run = None
+        if stream == Stream.KEYS:
+            keys_run = KeySyncRun.objects.filter(organisation=organisation, stream="keys").first()
+            ok = (
+                KeySyncRun.objects.filter(
+                    organisation=organisation, stream="keys", status=KeySyncRun.Status.OK
+                )
+                .values_list("finished_at", flat=True)
+                .first()
+            )
+            if ok is not None and (last is None or ok > last):
+                last = ok
         out.append(
             StreamHealth(
                 stream=str(stream),
@@ -468,6 +484,7 @@ def health_get(organisation: Organisation, now: datetime | None = None) -> list[
                 state=state,
                 runs=list(SyncRun.objects.filter(organisation=organisation, stream=stream)[:5]),
                 stale=last is None or now - last > 2 * interval,
+                keys_run=keys_run,
             )
         )
     return out

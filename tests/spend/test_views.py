@@ -250,11 +250,6 @@ def test_member_sees_budgets_page_scoped_to_them(client_for, member, synced):
     assert partial.status_code == 200 and b'id="lines"' in partial.content
 
 
-def test_spend_nav_link_only_for_roles_that_view_spend(client_for, finance, member, synced):
-    assert b'href="/spend/"' in client_for(finance).get(reverse("dashboard:home")).content
-    assert b'href="/spend/"' not in client_for(member).get(reverse("dashboard:home")).content
-
-
 def test_week_and_month_grouping_keep_the_total(client_for, finance, synced):
     client = client_for(finance)
     totals = set()
@@ -362,3 +357,16 @@ def test_linking_a_member_of_another_organisation_is_a_404(
         reverse("spend:identity_set", args=[theirs.pk]), {"upstream_user_id": ""}
     )
     assert response.status_code == 404
+
+
+def test_nav_links_every_member_to_spend_labelled_my_spend_without_view_spend(
+    client, client_for, member, finance, organisation
+):
+    link = f'href="{reverse("spend:dashboard")}"'
+    as_member = client_for(member).get(reverse("dashboard:home")).content.decode()
+    assert link in as_member and ">My spend</a>" in as_member
+    as_finance = client_for(finance).get(reverse("dashboard:home")).content.decode()
+    assert link in as_finance and ">Spend</a>" in as_finance
+    assert ">My spend</a>" not in as_finance
+    # Signed out there is no organisation, so no link.
+    assert link not in client.get(reverse("accounts:login")).content.decode()
