@@ -122,11 +122,9 @@ def stream_run(organisation: Organisation, stream: str) -> SyncRun:
             "lock_token": "",
             "locked_until": None,
         }
-        if locked:
-            pass
-        elif error is None:
+        if error is None and not locked:
             state_update["last_success_at"] = finished
-        else:
+        elif error is not None:
             state_update["last_error_at"] = finished
             state_update["last_error"] = error.user_message[:500]
         SyncState.objects.filter(organisation=organisation, stream=stream, lock_token=token).update(
