@@ -140,12 +140,13 @@ def _reset(world):
     from django.db import connection
 
     from apps.accounts.models import Membership, Organisation, User
-    from apps.spend.models import SpendKey, SpendWorkspace
+    from apps.keys.models import Key
+    from apps.spend.models import SpendWorkspace
 
     with connection.cursor() as cur:
         cur.execute(
             "TRUNCATE spend_spendfact, spend_spendrollup, spend_activityday, spend_keyday, "
-            "spend_spendkey, spend_spendworkspace, spend_syncrun, spend_syncstate, "
+            "spend_spendworkspace, spend_syncrun, spend_syncstate, "
             "spend_creditsnapshot, spend_alert, spend_budget, spend_spendsettings, "
             "spend_upstreamidentity RESTART IDENTITY CASCADE"
         )
@@ -162,13 +163,15 @@ def _reset(world):
         SpendWorkspace(organisation=org, workspace_id=ws, name=f"Workspace {i}", slug=f"ws-{i}")
         for i, ws in enumerate(workspaces)
     )
-    SpendKey.objects.bulk_create(
-        SpendKey(
+    Key.objects.filter(organisation=org).delete()
+    Key.objects.bulk_create(
+        Key(
             organisation=org,
-            key_hash=k["hash"],
+            hash=k["hash"],
             name=k["name"],
             workspace_id=k["workspace"],
             creator_user_id=k["user"],
+            created_at=timezone.now(),
             synced_at=timezone.now(),
         )
         for k in keys

@@ -209,7 +209,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "connection-check": {"task": "apps.dashboard.tasks.connection_check_all", "schedule": 300.0},
-    "keys-sync": {"task": "apps.keys.tasks.keys_sync_all", "schedule": 600.0},
     "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
     "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 3600.0},
     "keys-expiry-warnings": {"task": "apps.keys.tasks.expiry_warnings_send", "schedule": 86400.0},
@@ -223,7 +222,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "args": ("credits",),
     },
-    "spend-keys": {"task": "apps.spend.tasks.spend_sync_all", "schedule": 900.0, "args": ("keys",)},
+    # The one key sync: the keys app's sync (mirror + workspaces), then the key-limit alerts.
+    "spend-keys": {"task": "apps.spend.tasks.spend_sync_all", "schedule": 600.0, "args": ("keys",)},
     "spend-budgets": {
         "task": "apps.spend.tasks.spend_sync_all",
         "schedule": 900.0,

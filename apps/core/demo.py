@@ -65,11 +65,15 @@ def _initial_sync(organisations: list[Organisation]) -> None:
     The web server is not up yet, so the sandbox is reached in-process; the worker's
     periodic syncs take over from here.
     """
-    from apps.keys.services.sync import keys_sync
+    from apps.spend.models import Stream
+    from apps.spend.sync import stream_run
 
     with override_settings(OPENROUTER_TRANSPORT="wsgi"):
         for organisation in organisations:
-            keys_sync(organisation)
+            # Keys first (the keys app's sync, then key alerts): the activity breakdown
+            # resolves spend to keys through that directory.
+            for stream in (Stream.KEYS, Stream.ACTIVITY, Stream.CREDITS, Stream.BUDGETS):
+                stream_run(organisation, stream)
 
 
 def load_demo(

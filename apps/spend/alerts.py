@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from apps.accounts.models import Membership, Organisation
 from apps.accounts.roles import Role
-from apps.spend.models import Alert, CreditSnapshot, SpendKey, SpendSettings
+from apps.keys.models import Key
+from apps.spend.models import Alert, CreditSnapshot, SpendSettings
 from apps.spend.periods import period_key, utc_today
 
 RECIPIENT_ROLES = (Role.OWNER, Role.ADMIN, Role.FINANCE)
@@ -81,26 +82,32 @@ def alerts_check(organisation: Organisation, *, now: datetime | None = None) -> 
                 message=f"Credits are low: ${snapshot.balance:.2f} left (threshold ${conf.low_balance_threshold:.2f}).",
             )
         )
-    for key in SpendKey.objects.filter(organisation=organisation, limit__gt=0):
+    for key in Key.objects.filter(organisation=organisation, limit__gt=0):
+        # The mirror stores floats; money math is done in Decimal from their repr.
+        limit = Decimal(str(key.limit))
         used = (
-            key.limit - key.limit_remaining
+            limit - Decimal(str(key.limit_remaining))
             if key.limit_remaining is not None
-            else {
-                "daily": key.usage_daily,
-                "weekly": key.usage_weekly,
-                "monthly": key.usage_monthly,
-            }.get(key.limit_reset, key.usage)
+            else Decimal(
+                str(
+                    {
+                        "daily": key.usage_daily,
+                        "weekly": key.usage_weekly,
+                        "monthly": key.usage_monthly,
+                    }.get(key.limit_reset, key.usage)
+                )
+            )
         )
-        percent = used / key.limit * 100
+        percent = used / limit * 100
         for threshold in crossed(percent, conf.thresholds):
             raised.append(
                 alert_raise(
                     organisation,
                     kind=Alert.Kind.KEY_LIMIT,
-                    subject=key.key_hash,
+                    subject=key.hash,
                     threshold=threshold,
                     period=period_key(key.limit_reset, today),
-                    message=f"Key “{key.name}” has used {percent:.0f}% of its ${key.limit:.2f} limit (≥ {threshold}%).",
+                    message=f"Key “{key.name}” has used {percent:.0f}% of its ${limit:.2f} limit (≥ {threshold}%).",
                 )
             )
     from apps.spend.budgets import budget_lines

@@ -13,7 +13,8 @@ from django.utils import timezone
 from apps.accounts.models import Organisation
 from apps.gateway import account as gateway_account
 from apps.gateway import budgets as gateway_budgets
-from apps.spend.models import Budget, SpendFact, SpendKey
+from apps.keys.models import Key
+from apps.spend.models import Budget, SpendFact
 from apps.spend.money import to_dollars
 from apps.spend.periods import resets_in, utc_today, window_start
 
@@ -134,13 +135,13 @@ def budget_lines(
         for user_id in budget.member_user_ids:
             if user_ids is not None and user_id not in user_ids:
                 continue
-            keys = SpendKey.objects.filter(organisation=organisation, creator_user_id=user_id)
+            keys = Key.objects.filter(organisation=organisation, creator_user_id=user_id)
             spent = _spent(
                 organisation,
                 budget.interval,
                 budget.include_byok,
                 now,
-                key_hash__in=list(keys.values_list("key_hash", flat=True)),
+                key_hash__in=list(keys.values_list("hash", flat=True)),
             )
             lines.append(BudgetLine(budget, user_id, spent, resets_in(budget.interval, now)))
     return lines

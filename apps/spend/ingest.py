@@ -20,8 +20,9 @@ from datetime import date, datetime
 from django.db import transaction
 
 from apps.accounts.models import Organisation
+from apps.keys.models import Key
 from apps.spend import store
-from apps.spend.models import DayDigest, SpendKey, SpendWorkspace
+from apps.spend.models import DayDigest, SpendWorkspace
 from apps.spend.money import split, to_int, to_micros
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -142,15 +143,15 @@ def activity_rows_parse(rows: Iterable) -> list[ActivityRow]:
 class Directory:
     """What the key sync knows: resolves analytics labels back to ids."""
 
-    keys: dict[str, SpendKey]
-    keys_by_name: dict[str, list[SpendKey]]
+    keys: dict[str, Key]
+    keys_by_name: dict[str, list[Key]]
     workspaces_by_label: dict[str, str]
     models: dict[str, str]  # model id or permaslug → permaslug
 
     @classmethod
     def load(cls, organisation: Organisation, activity: list[ActivityRow]) -> Directory:
-        keys = {k.key_hash: k for k in SpendKey.objects.filter(organisation=organisation)}
-        by_name: dict[str, list[SpendKey]] = defaultdict(list)
+        keys = {k.hash: k for k in Key.objects.filter(organisation=organisation)}
+        by_name: dict[str, list[Key]] = defaultdict(list)
         for key in keys.values():
             by_name[key.name].append(key)
         workspaces: dict[str, str] = {}
@@ -164,12 +165,12 @@ class Directory:
             models[row.model_permaslug] = row.model_permaslug
         return cls(keys, dict(by_name), workspaces, models)
 
-    def key(self, value: str) -> tuple[str, SpendKey | None]:
+    def key(self, value: str) -> tuple[str, Key | None]:
         if HASH_RE.match(value):
             return value, self.keys.get(value)
         named = self.keys_by_name.get(value, [])
         if len(named) == 1:
-            return named[0].key_hash, named[0]
+            return named[0].hash, named[0]
         # Unknown to the key directory (deleted, or a label we cannot resolve): kept apart.
         return f"ref:{value}"[:64], None
 
@@ -184,7 +185,7 @@ def date_bucket(row: dict):
 def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyRow]:
     """``/analytics/query`` rows (dimensions api_key_id, model; maybe user, workspace)."""
     merged: dict[tuple, KeyRow] = {}
-    key_cache: dict[str, tuple[str, SpendKey | None]] = {}
+    key_cache: dict[str, tuple[str, Key | None]] = {}
     for row in rows:
         day = date_bucket(row)
         raw_key = row.get("api_key_id")

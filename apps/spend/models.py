@@ -278,36 +278,9 @@ class SpendRollupMonth(models.Model):
         return f"{self.month:%Y-%m} {self.dim}={self.value}"
 
 
-class SpendKey(models.Model):
-    """The key directory with its usage snapshot (from ``GET /keys``)."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    key_hash = models.CharField(max_length=64)
-    name = models.CharField(max_length=200)
-    label = models.CharField(max_length=60, blank=True, default="")
-    workspace_id = models.CharField(max_length=64, blank=True, default="")
-    creator_user_id = models.CharField(max_length=64, blank=True, default="")
-    disabled = models.BooleanField(default=False)
-    limit = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
-    limit_reset = models.CharField(max_length=10, blank=True, default="")
-    limit_remaining = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
-    usage = models.DecimalField(max_digits=14, decimal_places=6, default=0)
-    usage_daily = models.DecimalField(max_digits=14, decimal_places=6, default=0)
-    usage_weekly = models.DecimalField(max_digits=14, decimal_places=6, default=0)
-    usage_monthly = models.DecimalField(max_digits=14, decimal_places=6, default=0)
-    synced_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "key_hash"], name="spend_key_uniq")
-        ]
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class SpendWorkspace(models.Model):
+    """Every workspace upstream lists (with or without keys), upserted by the keys sync."""
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     workspace_id = models.CharField(max_length=64)
     name = models.CharField(max_length=100)

@@ -7,22 +7,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Organisation
 from apps.accounts.roles import Perm, role_allows
+from apps.keys.models import Key
+from apps.keys.models import SyncRun as KeySyncRun
 from apps.spend.filters import Filters
 from apps.spend.models import (
     Alert,
     CreditSnapshot,
     Dim,
     SpendFact,
-    SpendKey,
     SpendRollup,
     SpendRollupMonth,
     SpendSettings,
     SpendWorkspace,
+    Stream,
     SyncRun,
     SyncState,
     UpstreamIdentity,
@@ -78,13 +80,15 @@ def member_upstream_ids(organisation: Organisation, user) -> set[str]:
 
 
 def scope_for(membership: Membership) -> Scope:
-    """Finance and admins see everything; a member only the keys they created."""
+    """Finance and admins see everything; a member only their keys: those they own in the
+    keys app (their approved requests) and those their linked upstream user created."""
     if role_allows(membership.role, Perm.VIEW_SPEND):
         return Scope()
     ids = member_upstream_ids(membership.organisation, membership.user)
-    hashes = SpendKey.objects.filter(
-        organisation=membership.organisation, creator_user_id__in=ids
-    ).values_list("key_hash", flat=True)
+    hashes = Key.objects.filter(
+        Q(owner=membership.user) | Q(creator_user_id__in=ids),
+        organisation=membership.organisation,
+    ).values_list("hash", flat=True)
     return Scope(key_hashes=frozenset(hashes))
 
 
@@ -100,7 +104,7 @@ def key_creators(organisation: Organisation) -> dict[str, int]:
     """Upstream users who created keys, with how many keys each."""
     counts: dict[str, int] = defaultdict(int)
     for creator in (
-        SpendKey.objects.filter(organisation=organisation)
+        Key.objects.filter(organisation=organisation)
         .exclude(creator_user_id="")
         .values_list("creator_user_id", flat=True)
     ):
@@ -140,9 +144,7 @@ def labels_for(organisation: Organisation) -> Labels:
                 "workspace_id", "name"
             )
         ),
-        keys=dict(
-            SpendKey.objects.filter(organisation=organisation).values_list("key_hash", "name")
-        ),
+        keys=dict(Key.objects.filter(organisation=organisation).values_list("hash", "name")),
         members=members,
     )
 
@@ -452,6 +454,8 @@ class StreamHealth:
     state: SyncState | None
     runs: list[SyncRun]
     stale: bool
+    # The keys stream runs the keys app's sync: its latest pass, however it was started.
+    keys_run: KeySyncRun | None = None
 
 
 def health_get(organisation: Organisation, now: datetime | None = None) -> list[StreamHealth]:
@@ -461,6 +465,18 @@ def health_get(organisation: Organisation, now: datetime | None = None) -> list[
     for stream, interval in INTERVALS.items():
         state = states.get(stream)
         last = state.last_success_at if state else None
+        keys_run = None
+        if stream == Stream.KEYS:
+            keys_run = KeySyncRun.objects.filter(organisation=organisation, stream="keys").first()
+            ok = (
+                KeySyncRun.objects.filter(
+                    organisation=organisation, stream="keys", status=KeySyncRun.Status.OK
+                )
+                .values_list("finished_at", flat=True)
+                .first()
+            )
+            if ok is not None and (last is None or ok > last):
+                last = ok
         out.append(
             StreamHealth(
                 stream=str(stream),
@@ -468,6 +484,7 @@ def health_get(organisation: Organisation, now: datetime | None = None) -> list[
                 state=state,
                 runs=list(SyncRun.objects.filter(organisation=organisation, stream=stream)[:5]),
                 stale=last is None or now - last > 2 * interval,
+                keys_run=keys_run,
             )
         )
     return out

@@ -17,12 +17,10 @@ from django.utils import timezone
 from apps.accounts.models import Organisation
 from apps.gateway import account as gateway_account
 from apps.gateway import analytics as gateway_analytics
-from apps.gateway import keys as gateway_keys
 from apps.gateway.errors import BadRequest, UpstreamError
 from apps.spend import ingest
 from apps.spend.models import (
     CreditSnapshot,
-    SpendKey,
     SpendWorkspace,
     Stream,
     SyncRun,
@@ -36,7 +34,7 @@ ACTIVITY_DAYS = 30
 INTERVALS = {
     Stream.ACTIVITY: timedelta(hours=1),
     Stream.CREDITS: timedelta(minutes=5),
-    Stream.KEYS: timedelta(minutes=15),
+    Stream.KEYS: timedelta(minutes=10),
     Stream.BUDGETS: timedelta(minutes=15),
 }
 # A worker killed mid-run holds the lock at most this long.
@@ -108,8 +106,11 @@ def stream_run(organisation: Organisation, stream: str) -> SyncRun:
         return run
     result = RunResult()
     error: UpstreamError | None = None
+    locked = False
     try:
         RUNNERS[stream](organisation, result)
+    except SyncLocked:
+        locked = True  # the runner's own lock (the keys app's sync) is held elsewhere
     except UpstreamError as exc:
         error = exc
         logger.warning("spend %s sync failed for %s: %s", stream, organisation.pk, exc.message)
@@ -121,9 +122,9 @@ def stream_run(organisation: Organisation, stream: str) -> SyncRun:
             "lock_token": "",
             "locked_until": None,
         }
-        if error is None:
+        if error is None and not locked:
             state_update["last_success_at"] = finished
-        else:
+        elif error is not None:
             state_update["last_error_at"] = finished
             state_update["last_error"] = error.user_message[:500]
         SyncState.objects.filter(organisation=organisation, stream=stream, lock_token=token).update(
@@ -135,7 +136,13 @@ def stream_run(organisation: Organisation, stream: str) -> SyncRun:
         stream=stream,
         started_at=started,
         finished_at=finished,
-        outcome=SyncRun.Outcome.OK if error is None else SyncRun.Outcome.ERROR,
+        outcome=(
+            SyncRun.Outcome.LOCKED
+            if locked
+            else SyncRun.Outcome.OK
+            if error is None
+            else SyncRun.Outcome.ERROR
+        ),
         rows=result.rows,
         calls=result.calls,
         error=error.user_message[:500] if error else "",
@@ -264,20 +271,32 @@ def credits_sync(organisation: Organisation, result: RunResult | None = None) ->
     return result
 
 
-def _dec(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
 def keys_sync(organisation: Organisation, result: RunResult | None = None) -> RunResult:
-    """The key directory and its usage snapshot, across every workspace."""
+    """The keys app's sync (the one poller of ``/workspaces`` and ``/keys``), then alerts.
+
+    Its own lock and outcome are respected: held elsewhere raises ``SyncLocked``, a failed
+    pass re-raises its upstream error (the pass keeps its cursor and resumes next run).
+    """
+    from apps.keys.models import SyncRun as KeySyncRun
+    from apps.keys.services.sync import keys_sync as keys_app_sync
+
     result = result or RunResult()
-    result.calls += 1
-    workspaces = gateway_account.workspaces_list(organisation)
-    now = timezone.now()
-    keys = []
-    for ws in workspaces:
-        keys.extend(gateway_keys.keys_iter(organisation, workspace_id=str(ws.id)))
-        result.calls += 1
+    run = keys_app_sync(organisation)
+    if run is None:
+        raise SyncLocked(f"keys sync already running for organisation {organisation.pk}")
+    result.rows += run.rows
+    result.calls += 1 + len(run.facets.get("workspaces", []))
+    if run.status != KeySyncRun.Status.OK:
+        raise getattr(run, "exc", None) or UpstreamError(run.message or None)
+    from apps.spend.alerts import alerts_check
+
+    alerts_check(organisation)
+    return result
+
+
+def workspaces_store(sender, *, organisation: Organisation, workspaces, **kwargs) -> None:
+    """Receiver of ``apps.keys.signals.workspaces_listed``: the workspace directory, kept
+    from the listing the keys sync makes anyway (no second ``/workspaces`` call)."""
     with transaction.atomic():
         for ws in workspaces:
             SpendWorkspace.objects.update_or_create(
@@ -285,31 +304,6 @@ def keys_sync(organisation: Organisation, result: RunResult | None = None) -> Ru
                 workspace_id=str(ws.id),
                 defaults={"name": ws.name, "slug": ws.slug or ""},
             )
-        for key in keys:
-            SpendKey.objects.update_or_create(
-                organisation=organisation,
-                key_hash=key.hash,
-                defaults={
-                    "name": key.name or "",
-                    "label": key.label or "",
-                    "workspace_id": str(key.workspace_id or ""),
-                    "creator_user_id": key.creator_user_id or "",
-                    "disabled": bool(key.disabled),
-                    "limit": _dec(key.limit),
-                    "limit_reset": key.limit_reset or "",
-                    "limit_remaining": _dec(key.limit_remaining),
-                    "usage": _dec(key.usage) or 0,
-                    "usage_daily": _dec(key.usage_daily) or 0,
-                    "usage_weekly": _dec(key.usage_weekly) or 0,
-                    "usage_monthly": _dec(key.usage_monthly) or 0,
-                    "synced_at": now,
-                },
-            )
-    result.rows += len(keys) + len(workspaces)
-    from apps.spend.alerts import alerts_check
-
-    alerts_check(organisation)
-    return result
 
 
 def budgets_sync(organisation: Organisation, result: RunResult | None = None) -> RunResult:

@@ -7,9 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from apps.keys.models import Key
 from apps.spend.alerts import alerts_check
 from apps.spend.budgets import budget_lines
-from apps.spend.models import Alert, Budget, CreditSnapshot, SpendKey, SpendSettings
+from apps.spend.models import Alert, Budget, CreditSnapshot, SpendSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +37,14 @@ def test_low_credits_alert_is_emailed_to_finance_and_admins_once_per_day(
 
 
 def test_key_limit_thresholds_fire_once_each_per_window(organisation, admin):
-    SpendKey.objects.create(
+    Key.objects.create(
         organisation=organisation,
-        key_hash="k" * 64,
+        hash="k" * 64,
         name="ci-runner",
-        limit=Decimal("10"),
+        limit=10.0,
         limit_reset="monthly",
-        limit_remaining=Decimal("1.5"),
+        limit_remaining=1.5,
+        created_at=timezone.now(),
         synced_at=timezone.now(),
     )
     now = datetime(2026, 3, 10, tzinfo=UTC)
@@ -56,19 +58,20 @@ def test_key_limit_thresholds_fire_once_each_per_window(organisation, admin):
 
 def test_thresholds_are_configurable(organisation, admin):
     SpendSettings.objects.create(organisation=organisation, alert_thresholds="90")
-    SpendKey.objects.create(
+    Key.objects.create(
         organisation=organisation,
-        key_hash="k" * 64,
+        hash="k" * 64,
         name="ci-runner",
-        limit=Decimal("10"),
-        limit_remaining=Decimal("0.5"),
+        limit=10.0,
+        limit_remaining=0.5,
+        created_at=timezone.now(),
         synced_at=timezone.now(),
     )
     assert [a.threshold for a in alerts_check(organisation)] == [90]
 
 
 def test_budget_alerts_and_a_members_remaining_allowance(synced, admin):
-    key = SpendKey.objects.filter(organisation=synced).exclude(creator_user_id="").first()
+    key = Key.objects.filter(organisation=synced).exclude(creator_user_id="").first()
     Budget.objects.create(
         organisation=synced,
         kind=Budget.Kind.GUARDRAIL,

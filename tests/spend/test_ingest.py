@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from apps.gateway import account as gateway_account
 from apps.gateway.analytics import analytics_result
+from apps.keys.models import Key
 from apps.spend import ingest
 from apps.spend.filters import Filters
 from apps.spend.models import (
@@ -16,7 +17,6 @@ from apps.spend.models import (
     DayDigest,
     KeyDay,
     SpendFact,
-    SpendKey,
     SpendRollup,
     SpendRollupMonth,
 )
@@ -70,18 +70,19 @@ def test_split_parts_always_sum_to_the_total(total, weights):
 
 
 def test_recorded_analytics_answer_parses_string_counts_names_and_unknown_keys(organisation):
-    SpendKey.objects.create(
+    Key.objects.create(
         organisation=organisation,
-        key_hash="c" * 64,
+        hash="c" * 64,
         name="support-bot",
         workspace_id="ws-1",
         creator_user_id="user_owner",
+        created_at="2026-01-01T00:00:00Z",
         synced_at="2026-01-06T00:00:00Z",
     )
     rows = analytics_result(RECORDED_QUERY_RESPONSE)["rows"]
     directory = ingest.Directory(
-        keys={k.key_hash: k for k in SpendKey.objects.all()},
-        keys_by_name={"support-bot": list(SpendKey.objects.all())},
+        keys={k.hash: k for k in Key.objects.all()},
+        keys_by_name={"support-bot": list(Key.objects.all())},
         workspaces_by_label={"Production": "ws-prod"},
         models={"openai/gpt-4o": "openai/gpt-4o-2024-05-13"},
     )

@@ -194,3 +194,70 @@ def test_budgets_sync_against_the_sandbox_records_its_run(organisation):
     run = stream_run(organisation, Stream.BUDGETS)
     assert run.outcome == "ok", run.error
     assert run.calls >= 3  # workspaces, one budgets list per workspace, guardrails
+
+
+# --- the keys stream is the keys app's sync ----------------------------------------------
+
+
+def test_keys_stream_runs_the_keys_app_sync_listing_workspaces_once(organisation, monkeypatch):
+    from apps.gateway import account as gateway_account
+    from apps.keys.models import Key
+    from apps.keys.models import SyncRun as KeySyncRun
+    from apps.spend.models import SpendWorkspace
+
+    listed: list[list] = []
+    real = gateway_account.workspaces_list
+
+    def counting(org, *args, **kwargs):
+        listed.append(real(org, *args, **kwargs))
+        return listed[-1]
+
+    monkeypatch.setattr(gateway_account, "workspaces_list", counting)
+    run = stream_run(organisation, Stream.KEYS)
+    assert run.outcome == "ok", run.error
+    assert len(listed) == 1  # one /workspaces listing, the keys app's
+    keys_run = KeySyncRun.objects.get(organisation=organisation)
+    assert keys_run.status == "ok" and run.rows == keys_run.rows > 0
+    assert Key.objects.filter(organisation=organisation).count() == keys_run.rows
+    stored = dict(
+        SpendWorkspace.objects.filter(organisation=organisation).values_list("workspace_id", "name")
+    )
+    assert stored == {str(ws.id): ws.name for ws in listed[0]}
+
+
+def test_keys_stream_respects_the_keys_app_lock(organisation):
+    from apps.keys.models import Key
+    from apps.keys.models import SyncRun as KeySyncRun
+
+    KeySyncRun.objects.create(organisation=organisation, stream="keys")  # running elsewhere
+    run = stream_run(organisation, Stream.KEYS)
+    assert run.outcome == "locked"
+    assert not Key.objects.filter(organisation=organisation).exists()
+    state = SyncState.objects.get(organisation=organisation, stream=Stream.KEYS)
+    assert state.last_success_at is None and state.locked_until is None
+
+
+def test_keys_stream_reports_the_keys_app_failure_for_the_task_to_retry(
+    organisation, sandbox_account, gateway_sleeps
+):
+    from apps.keys.models import SyncRun as KeySyncRun
+
+    _storm(sandbox_account[0], 3)
+    run = stream_run(organisation, Stream.KEYS)
+    assert run.outcome == "error" and isinstance(run.exc, RateLimited)
+    assert run.exc.retry_after == pytest.approx(3, abs=1)
+    assert KeySyncRun.objects.get(organisation=organisation).status == "failed"
+    state = SyncState.objects.get(organisation=organisation, stream=Stream.KEYS)
+    assert state.last_success_at is None and "rate-limiting" in state.last_error
+
+
+def test_health_shows_keys_fresh_after_a_sync_started_from_the_keys_app(
+    client_for, finance, organisation
+):
+    from apps.keys.services.sync import keys_sync
+
+    assert keys_sync(organisation).status == "ok"
+    response = client_for(finance).get(reverse("spend:health"))
+    keys_row = next(s for s in response.context["streams"] if s.stream == "keys")
+    assert not keys_row.stale and keys_row.keys_run.status == "ok"
+    assert b'data-testid="keys-run"' in response.content

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from apps.spend.models import SpendFact, SpendKey, Stream
+from apps.keys.models import Key
+from apps.spend.models import SpendFact, Stream
 from apps.spend.sync import activity_window
 
 pytestmark = pytest.mark.django_db
@@ -71,9 +72,7 @@ def test_finance_reads_every_spend_page_with_no_upstream_call(
 def test_member_sees_only_their_own_keys_spend(
     client_for, member, synced, member_identity, no_upstream
 ):
-    own = set(
-        SpendKey.objects.filter(creator_user_id=member_identity).values_list("key_hash", flat=True)
-    )
+    own = set(Key.objects.filter(creator_user_id=member_identity).values_list("hash", flat=True))
     response = client_for(member).get(reverse("spend:dashboard"))
     assert response.status_code == 200
     data = response.context["data"]
@@ -92,21 +91,40 @@ def test_member_sees_only_their_own_keys_spend(
     assert expected < everyone
 
 
+def test_member_sees_spend_of_keys_they_own_in_the_keys_app(
+    client_for, member, synced, no_upstream
+):
+    # No upstream identity: the key is theirs because their key request was approved.
+    spent = SpendFact.objects.exclude(key_hash="").values_list("key_hash", flat=True).first()
+    Key.objects.filter(organisation=synced, hash=spent).update(owner=member)
+    response = client_for(member).get(reverse("spend:dashboard"))
+    assert response.status_code == 200
+    data = response.context["data"]
+    assert {r.value for r in data.breakdowns["key"]} == {spent}
+    expected = sum(
+        SpendFact.objects.filter(
+            key_hash=spent, date__range=(data.filters.start, data.filters.end)
+        ).values_list("usage_micros", flat=True)
+    )
+    assert expected > 0
+    assert data.total == Decimal(expected) / 1_000_000
+
+
 def test_member_without_keys_sees_no_spend(client_for, member, synced):
     response = client_for(member).get(reverse("spend:dashboard"))
     assert response.context["data"].total == 0
 
 
 def test_member_cannot_filter_to_someone_elses_key(client_for, member, synced, member_identity):
-    other = SpendKey.objects.exclude(creator_user_id=member_identity).first()
-    response = client_for(member).get(reverse("spend:dashboard"), {"key": other.key_hash})
+    other = Key.objects.exclude(creator_user_id=member_identity).first()
+    response = client_for(member).get(reverse("spend:dashboard"), {"key": other.hash})
     assert response.context["errors"]
     assert response.context["data"].filters.key == ""
 
 
 def test_member_export_contains_only_their_keys(client_for, member, synced, member_identity):
     own_names = set(
-        SpendKey.objects.filter(creator_user_id=member_identity).values_list("name", flat=True)
+        Key.objects.filter(creator_user_id=member_identity).values_list("name", flat=True)
     )
     _total, rows = _csv_total(client_for(member).get(reverse("spend:export")))
     assert rows and {r["key"] for r in rows} <= own_names
@@ -232,11 +250,6 @@ def test_member_sees_budgets_page_scoped_to_them(client_for, member, synced):
     assert partial.status_code == 200 and b'id="lines"' in partial.content
 
 
-def test_spend_nav_link_only_for_roles_that_view_spend(client_for, finance, member, synced):
-    assert b'href="/spend/"' in client_for(finance).get(reverse("dashboard:home")).content
-    assert b'href="/spend/"' not in client_for(member).get(reverse("dashboard:home")).content
-
-
 def test_week_and_month_grouping_keep_the_total(client_for, finance, synced):
     client = client_for(finance)
     totals = set()
@@ -308,7 +321,7 @@ def test_admin_links_a_member_to_their_upstream_user_and_the_member_then_sees_th
     from apps.accounts.models import Membership
     from apps.audit.models import AuditEntry
 
-    creator = SpendKey.objects.exclude(creator_user_id="").first().creator_user_id
+    creator = Key.objects.exclude(creator_user_id="").first().creator_user_id
     membership = Membership.objects.get(user=member, organisation=synced)
     client = client_for(admin)
     assert client.get(reverse("spend:identities")).status_code == 200
@@ -344,3 +357,16 @@ def test_linking_a_member_of_another_organisation_is_a_404(
         reverse("spend:identity_set", args=[theirs.pk]), {"upstream_user_id": ""}
     )
     assert response.status_code == 404
+
+
+def test_nav_links_every_member_to_spend_labelled_my_spend_without_view_spend(
+    client, client_for, member, finance, organisation
+):
+    link = f'href="{reverse("spend:dashboard")}"'
+    as_member = client_for(member).get(reverse("dashboard:home")).content.decode()
+    assert link in as_member and ">My spend</a>" in as_member
+    as_finance = client_for(finance).get(reverse("dashboard:home")).content.decode()
+    assert link in as_finance and ">Spend</a>" in as_finance
+    assert ">My spend</a>" not in as_finance
+    # Signed out there is no organisation, so no link.
+    assert link not in client.get(reverse("accounts:login")).content.decode()

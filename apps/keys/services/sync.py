@@ -19,6 +19,7 @@ from apps.gateway import keys as gateway_keys
 from apps.gateway.errors import UpstreamError
 from apps.keys.models import Key, KeyUsageSnapshot, SyncRun
 from apps.keys.services.mirror import UPSTREAM_FIELDS, key_from_upstream
+from apps.keys.signals import workspaces_listed
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def keys_sync(organisation) -> SyncRun | None:
     cursor = run.cursor
     try:
         workspaces = gateway_account.workspaces_list(organisation)
+        workspaces_listed.send(sender=SyncRun, organisation=organisation, workspaces=workspaces)
         run.facets = {
             **run.facets,
             "workspaces": [{"id": str(ws.id), "name": ws.name} for ws in workspaces],
@@ -134,6 +136,7 @@ def keys_sync(organisation) -> SyncRun | None:
             cursor["workspace"], cursor["offset"] = index + 1, 0
         _finish_pass(organisation, run, datetime.fromisoformat(cursor["pass_started_at"]))
     except UpstreamError as exc:
+        run.exc = exc  # for callers that report the failure (the spend "keys" stream)
         run.status = SyncRun.Status.FAILED
         run.errors += 1
         run.message = exc.user_message[:500]
