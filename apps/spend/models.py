@@ -56,6 +56,28 @@ class UpstreamIdentity(models.Model):
         return f"{self.user} = {self.upstream_user_id}"
 
 
+class UpstreamMember(models.Model):
+    """The upstream organisation's member directory: names for spend by member."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    user_id = models.CharField(max_length=64)
+    email = models.EmailField(blank=True, default="")
+    name = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user_id"], name="spend_member_uniq")
+        ]
+        ordering = ["name", "email"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email or self.user_id
+
+
 class SyncState(models.Model):
     """One row per (organisation, stream): the lock and the latest outcome, for the UI."""
 

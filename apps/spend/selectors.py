@@ -28,6 +28,7 @@ from apps.spend.models import (
     SyncRun,
     SyncState,
     UpstreamIdentity,
+    UpstreamMember,
 )
 from apps.spend.money import to_dollars
 from apps.spend.periods import bucket, local_today, utc_today
@@ -100,6 +101,13 @@ def identities_by_user(organisation: Organisation) -> dict[int, str]:
     )
 
 
+def member_emails(organisation: Organisation) -> dict[str, str]:
+    """Upstream user id → email, from the synced member directory."""
+    return dict(
+        UpstreamMember.objects.filter(organisation=organisation).values_list("user_id", "email")
+    )
+
+
 def key_creators(organisation: Organisation) -> dict[str, int]:
     """Upstream users who created keys, with how many keys each."""
     counts: dict[str, int] = defaultdict(int)
@@ -132,12 +140,14 @@ class Labels:
 
 
 def labels_for(organisation: Organisation) -> Labels:
-    members = {
-        ident.upstream_user_id: ident.user.email
+    # The upstream directory names everyone; a console link (by hand or by email) wins.
+    members = {m.user_id: m.label for m in UpstreamMember.objects.filter(organisation=organisation)}
+    members.update(
+        (ident.upstream_user_id, ident.user.email)
         for ident in UpstreamIdentity.objects.filter(organisation=organisation).select_related(
             "user"
         )
-    }
+    )
     return Labels(
         workspaces=dict(
             SpendWorkspace.objects.filter(organisation=organisation).values_list(

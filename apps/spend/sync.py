@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import Organisation
 from apps.gateway import account as gateway_account
 from apps.gateway import analytics as gateway_analytics
-from apps.gateway.errors import BadRequest, UpstreamError
+from apps.gateway.errors import UpstreamError
 from apps.spend import ingest
 from apps.spend.models import (
     CreditSnapshot,
@@ -25,6 +25,8 @@ from apps.spend.models import (
     Stream,
     SyncRun,
     SyncState,
+    UpstreamIdentity,
+    UpstreamMember,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,11 +42,9 @@ INTERVALS = {
 # A worker killed mid-run holds the lock at most this long.
 LOCK_TTL = timedelta(minutes=15)
 ANALYTICS_METRICS = ["total_usage", "request_count"]
-# The brief's single query; the OpenAPI contract allows two dimensions besides the date
-# bucket, so a 400 falls back to [api_key_id, model] (user and workspace come from the key).
-ANALYTICS_DIMENSIONS = ["api_key_id", "user", "workspace", "model"]
-ANALYTICS_DIMENSIONS_FALLBACK = ["api_key_id", "model"]
-ANALYTICS_LIMIT = 100_000
+# The contract allows two dimensions besides the date bucket: the key and the model. The
+# member and the workspace of each row come from the key (its creator and its workspace).
+ANALYTICS_DIMENSIONS = ["api_key_id", "model"]
 
 
 @dataclass
@@ -161,31 +161,22 @@ def activity_window(today: date | None = None) -> list[date]:
 def key_breakdown_fetch(organisation: Organisation, days: list[date], result: RunResult) -> list:
     """One analytics query for the whole window, whatever the number of keys.
 
-    If upstream refuses the full dimension set (the contract allows two dimensions), the
-    query is repeated with [api_key_id, model] and upstream's default limit; an answer
-    marked truncated is fetched again in two halves of the time range.
+    Upstream's default row limit applies (it raises it for time series); an answer marked
+    truncated is fetched again in two halves of the time range.
     """
-    dimensions = ANALYTICS_DIMENSIONS
-    limit: int | None = ANALYTICS_LIMIT
 
     def fetch(first: date, last: date) -> list:
-        nonlocal dimensions, limit
         start = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
         end = datetime.combine(last, datetime.max.time().replace(microsecond=0), tzinfo=UTC)
-        query = {"metrics": ANALYTICS_METRICS, "granularity": "day", "start": start, "end": end}
         result.calls += 1
-        try:
-            answer = gateway_analytics.analytics_query(
-                organisation, dimensions=dimensions, limit=limit, **query
-            )
-        except BadRequest:
-            if dimensions == ANALYTICS_DIMENSIONS_FALLBACK:
-                raise
-            dimensions, limit = ANALYTICS_DIMENSIONS_FALLBACK, None
-            result.calls += 1
-            answer = gateway_analytics.analytics_query(
-                organisation, dimensions=dimensions, limit=limit, **query
-            )
+        answer = gateway_analytics.analytics_query(
+            organisation,
+            metrics=ANALYTICS_METRICS,
+            dimensions=ANALYTICS_DIMENSIONS,
+            granularity="day",
+            start=start,
+            end=end,
+        )
         if answer["truncated"] and first < last:
             middle = first + (last - first) // 2
             return fetch(first, middle) + fetch(middle + timedelta(days=1), last)
@@ -288,10 +279,46 @@ def keys_sync(organisation: Organisation, result: RunResult | None = None) -> Ru
     result.calls += 1 + len(run.facets.get("workspaces", []))
     if run.status != KeySyncRun.Status.OK:
         raise getattr(run, "exc", None) or UpstreamError(run.message or None)
+    result.rows += members_sync(organisation)
+    result.calls += 1
     from apps.spend.alerts import alerts_check
 
     alerts_check(organisation)
     return result
+
+
+def members_sync(organisation: Organisation) -> int:
+    """The upstream member directory, and links for console users with the same email.
+
+    A link made by hand on the Members' keys page is never overwritten.
+    """
+    from apps.accounts.models import Membership
+    from apps.gateway.organization import organization_members
+
+    members = organization_members(organisation)
+    with transaction.atomic():
+        for member in members:
+            name = " ".join(p for p in (member.first_name, member.last_name) if p)
+            UpstreamMember.objects.update_or_create(
+                organisation=organisation,
+                user_id=member.id,
+                defaults={"email": (member.email or "").lower(), "name": name},
+            )
+        by_email = {(m.email or "").lower(): m.id for m in members if m.email}
+        linked = set(
+            UpstreamIdentity.objects.filter(organisation=organisation).values_list(
+                "user_id", flat=True
+            )
+        )
+        for membership in Membership.objects.filter(organisation=organisation).select_related(
+            "user"
+        ):
+            upstream_id = by_email.get(membership.user.email.lower())
+            if upstream_id and membership.user_id not in linked:
+                UpstreamIdentity.objects.create(
+                    organisation=organisation, user=membership.user, upstream_user_id=upstream_id
+                )
+    return len(members)
 
 
 def workspaces_store(sender, *, organisation: Organisation, workspaces, **kwargs) -> None:

@@ -210,6 +210,7 @@ def _identities_context(request: HttpRequest) -> dict:
         "memberships": Membership.objects.filter(organisation=org).select_related("user"),
         "linked": selectors.identities_by_user(org),
         "creators": selectors.key_creators(org),
+        "names": selectors.member_emails(org),
     }
 
 

@@ -87,13 +87,8 @@ def test_a_malformed_answer_is_an_upstream_error():
 
 
 @respx.mock
-def test_breakdown_falls_back_to_two_dimensions_and_splits_a_truncated_answer(remote_org):
-    from apps.spend.sync import (
-        ANALYTICS_DIMENSIONS_FALLBACK,
-        RunResult,
-        activity_window,
-        key_breakdown_fetch,
-    )
+def test_breakdown_asks_for_two_dimensions_and_splits_a_truncated_answer(remote_org):
+    from apps.spend.sync import RunResult, activity_window, key_breakdown_fetch
 
     bodies = []
 
@@ -129,9 +124,8 @@ def test_breakdown_falls_back_to_two_dimensions_and_splits_a_truncated_answer(re
     respx.post(f"{BASE}/analytics/query").mock(side_effect=answer)
     result = RunResult()
     rows = key_breakdown_fetch(remote_org, days, result)
-    assert bodies[0]["dimensions"] == ["api_key_id", "user", "workspace", "model"]
-    assert all(b["dimensions"] == ANALYTICS_DIMENSIONS_FALLBACK for b in bodies[1:])
-    assert "limit" not in bodies[1]
-    assert len(bodies) == 4 and result.calls == 4  # refused, truncated, then two halves
+    assert all(b["dimensions"] == ["api_key_id", "model"] for b in bodies)  # the contract's maximum
+    assert "limit" not in bodies[0]
+    assert len(bodies) == 3 and result.calls == 3  # truncated, then two halves
     assert len(rows) == 2
     assert all(b["time_range"]["end"].endswith("23:59:59Z") for b in bodies)

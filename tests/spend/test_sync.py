@@ -17,6 +17,7 @@ from apps.spend.models import (
     Stream,
     SyncRun,
     SyncState,
+    UpstreamMember,
 )
 from apps.spend.sync import INTERVALS, lock_acquire, stream_run
 from apps.spend.tasks import retry_delay
@@ -217,7 +218,9 @@ def test_keys_stream_runs_the_keys_app_sync_listing_workspaces_once(organisation
     assert run.outcome == "ok", run.error
     assert len(listed) == 1  # one /workspaces listing, the keys app's
     keys_run = KeySyncRun.objects.get(organisation=organisation)
-    assert keys_run.status == "ok" and run.rows == keys_run.rows > 0
+    members = UpstreamMember.objects.filter(organisation=organisation).count()
+    assert keys_run.status == "ok" and keys_run.rows > 0 and members > 0
+    assert run.rows == keys_run.rows + members  # the keys, then the member directory
     assert Key.objects.filter(organisation=organisation).count() == keys_run.rows
     stored = dict(
         SpendWorkspace.objects.filter(organisation=organisation).values_list("workspace_id", "name")
