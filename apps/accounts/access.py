@@ -12,10 +12,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from apps.accounts.roles import Perm, role_allows
 
@@ -31,9 +30,10 @@ def org_view(perm: Perm) -> Callable:
             if request.membership is None:
                 return redirect("accounts:organisation_create")
             if not role_allows(request.membership.role, perm):
-                raise PermissionDenied(
-                    f"Your role ({request.membership.get_role_display()}) cannot do this."
-                )
+                # Answered here rather than raised: a refusal is expected, not worth a traceback
+                # in the logs.
+                reason = f"Your role ({request.membership.get_role_display()}) cannot do this."
+                return render(request, "403.html", {"reason": reason}, status=403)
             return view(request, *args, **kwargs)
 
         wrapper.required_perm = perm
