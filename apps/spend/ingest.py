@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 
 from django.db import transaction
 
@@ -118,10 +119,15 @@ def parse_day(value) -> date:
 def activity_rows_parse(rows: Iterable) -> list[ActivityRow]:
     """``/activity?group_by=workspace`` items (SDK objects or dicts) → rows."""
     parsed = []
+    day_cache: dict = {}
     for row in rows:
+        label = _get(row, "date_") or _get(row, "date")
+        day = day_cache.get(label)
+        if day is None:
+            day = day_cache[label] = parse_day(label)
         parsed.append(
             ActivityRow(
-                date=parse_day(_get(row, "date_") or _get(row, "date")),
+                date=day,
                 model_permaslug=str(_get(row, "model_permaslug") or _get(row, "model")),
                 endpoint_id=str(_get(row, "endpoint_id") or ""),
                 workspace_id=str(_get(row, "workspace_id") or ""),
@@ -175,8 +181,11 @@ class Directory:
         return f"ref:{value}"[:64], None
 
 
+DATE_FIELDS = ("date__day", "date", "date__hour", "date__week", "date__month")
+
+
 def date_bucket(row: dict):
-    for name in ("date__day", "date", "date__hour", "date__week", "date__month"):
+    for name in DATE_FIELDS:
         if row.get(name):
             return parse_day(row[name])
     return None
@@ -186,11 +195,20 @@ def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyRow]:
     """``/analytics/query`` rows (dimensions api_key_id, model; maybe user, workspace)."""
     merged: dict[tuple, KeyRow] = {}
     key_cache: dict[str, tuple[str, Key | None]] = {}
+    day_cache: dict = {}  # a window has few distinct date labels: parse each once
     for row in rows:
-        day = date_bucket(row)
         raw_key = row.get("api_key_id")
-        if day is None or raw_key in (None, ""):
+        if raw_key is None or raw_key == "":
             continue
+        for name in DATE_FIELDS:
+            label = row.get(name)
+            if label:
+                break
+        else:
+            continue
+        day = day_cache.get(label)
+        if day is None:
+            day = day_cache[label] = parse_day(label)
         raw_key = str(raw_key)
         resolved = key_cache.get(raw_key)
         if resolved is None:
@@ -294,10 +312,12 @@ CHUNK_DAYS = 10
 
 def _digests(days: list[date], activity: list[ActivityRow], key_rows: list[KeyRow]) -> dict:
     rows: dict[date, list[tuple]] = {day: [] for day in days}
+    get = attrgetter(*ActivityRow.KEY, *ActivityRow.VALUES)
     for r in activity:
-        rows[r.date].append(("a", *(getattr(r, c) for c in ActivityRow.KEY + ActivityRow.VALUES)))
+        rows[r.date].append(("a", *get(r)))
+    get = attrgetter(*KeyRow.KEY, *KeyRow.VALUES)
     for r in key_rows:
-        rows[r.date].append(("k", *(getattr(r, c) for c in KeyRow.KEY + KeyRow.VALUES)))
+        rows[r.date].append(("k", *get(r)))
     return {
         day: hashlib.sha256(repr(sorted(values)).encode()).hexdigest()
         for day, values in rows.items()
