@@ -10,10 +10,12 @@ building a Django model per row would cost more than writing it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
@@ -97,6 +99,19 @@ class KeyRow:
         self.user_id = user_id
         self.requests = requests
         self.usage_micros = usage_micros
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector (reference counting still frees everything
+    here); restores its previous state."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- parsing ----------------------------------------------------------------------------
