@@ -209,14 +209,17 @@ def date_bucket(row: dict):
 def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyRow]:
     """``/analytics/query`` rows (dimensions api_key_id, model; maybe user, workspace)."""
     merged: dict[tuple, KeyRow] = {}
+    merged_get = merged.get
     key_cache: dict[str, tuple[str, Key | None]] = {}
     day_cache: dict = {}  # a window has few distinct date labels: parse each once
+    models_get = directory.models.get
     for row in rows:
-        raw_key = row.get("api_key_id")
+        get = row.get
+        raw_key = get("api_key_id")
         if raw_key is None or raw_key == "":
             continue
         for name in DATE_FIELDS:
-            label = row.get(name)
+            label = get(name)
             if label:
                 break
         else:
@@ -224,27 +227,29 @@ def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyRow]:
         day = day_cache.get(label)
         if day is None:
             day = day_cache[label] = parse_day(label)
-        raw_key = str(raw_key)
+        if type(raw_key) is not str:
+            raw_key = str(raw_key)
         resolved = key_cache.get(raw_key)
         if resolved is None:
             resolved = key_cache[raw_key] = directory.key(raw_key)
         key_hash, key = resolved
-        raw_model = str(row.get("model") or "")
-        model = directory.models.get(raw_model, raw_model)
+        raw_model = get("model")
+        raw_model = str(raw_model) if raw_model else ""
+        model = models_get(raw_model, raw_model)
         slot = (day, key_hash, model)
-        item = merged.get(slot)
+        item = merged_get(slot)
         if item is None:
-            user = str(row.get("user") or "")
+            user = str(get("user") or "")
             if key is not None and key.creator_user_id:
                 user = key.creator_user_id
             elif not user.startswith("user_"):
                 user = ""
             workspace = key.workspace_id if key is not None else ""
-            if not workspace and row.get("workspace"):
+            if not workspace and get("workspace"):
                 workspace = directory.workspaces_by_label.get(str(row["workspace"]), "")
             item = merged[slot] = KeyRow(day, key_hash, model, workspace, user)
-        item.requests += to_int(row.get("request_count"))
-        item.usage_micros += to_micros(row.get("total_usage"))
+        item.requests += to_int(get("request_count"))
+        item.usage_micros += to_micros(get("total_usage"))
     return list(merged.values())
 
 

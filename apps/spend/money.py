@@ -26,6 +26,13 @@ def _plain_micros(text: str) -> int | None:
 def to_micros(value) -> int:
     """Upstream dollars (float, string or Decimal) → integer micro-dollars."""
     kind = type(value)
+    if kind is float and -1e9 < value < 1e9:
+        # When n / 10**6 reads back as this float, n micro-dollars is a decimal with at
+        # most six places that round-trips to it, so it is the float's shortest repr
+        # scaled, exactly what the Decimal path computes. Otherwise: the slow path.
+        micros = round(value * 1e6)
+        if micros / 1e6 == value:
+            return micros
     if kind is float or kind is str:
         if value == "":
             return 0

@@ -76,18 +76,18 @@ def _copy_field(value) -> str:
 
 def _copy_text(rows: list[tuple], n_columns: int) -> str:
     """Rows in COPY's text format. Values are ints, strings and dates, whose ``str()`` is
-    what COPY reads; a row holding a separator, a backslash or a NULL is escaped field
-    by field instead."""
-    tabs = n_columns - 1
-    lines = []
-    append = lines.append
-    for row in rows:
-        line = "\t".join(map(str, row))
-        if line.count("\t") != tabs or "\\" in line or "\n" in line or "\r" in line or None in row:
-            line = "\t".join(map(_copy_field, row))
-        append(line)
-    append("")
-    return "\n".join(lines)
+    what COPY reads. Checked for the whole block at once (C-speed scans): if any value
+    held a separator, a backslash or was NULL, the block is escaped field by field."""
+    text = "\n".join(map(("\t".join(["%s"] * n_columns)).__mod__, rows)) + "\n"
+    if (
+        text.count("\t") == len(rows) * (n_columns - 1)
+        and text.count("\n") == len(rows)
+        and "\\" not in text
+        and "\r" not in text
+        and "None" not in text
+    ):
+        return text
+    return "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
 
 
 def _load(cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
