@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from operator import attrgetter
 
 from django.db import transaction
@@ -62,9 +63,36 @@ class ActivityRow:
         "cached_tokens",
     )
 
-    def __init__(self, **values) -> None:
-        for name in self.__slots__:
-            setattr(self, name, values[name])
+    def __init__(
+        self,
+        *,
+        date,
+        model_permaslug,
+        endpoint_id,
+        workspace_id,
+        model,
+        provider,
+        requests,
+        usage_micros,
+        byok_micros,
+        prompt_tokens,
+        completion_tokens,
+        reasoning_tokens,
+        cached_tokens,
+    ) -> None:
+        self.date = date
+        self.model_permaslug = model_permaslug
+        self.endpoint_id = endpoint_id
+        self.workspace_id = workspace_id
+        self.model = model
+        self.provider = provider
+        self.requests = requests
+        self.usage_micros = usage_micros
+        self.byok_micros = byok_micros
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens
+        self.reasoning_tokens = reasoning_tokens
+        self.cached_tokens = cached_tokens
 
 
 class KeyRow:
@@ -117,12 +145,6 @@ def cyclic_gc_paused():
 # --- parsing ----------------------------------------------------------------------------
 
 
-def _get(row, name, default=None):
-    if isinstance(row, dict):
-        return row.get(name, default)
-    return getattr(row, name, default)
-
-
 def parse_day(value) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -136,25 +158,28 @@ def activity_rows_parse(rows: Iterable) -> list[ActivityRow]:
     parsed = []
     day_cache: dict = {}
     for row in rows:
-        label = _get(row, "date_") or _get(row, "date")
+        # Dicts (tests, recorded answers) or SDK objects: one lookup function per row.
+        get = row.get if isinstance(row, dict) else partial(getattr, row)
+        label = get("date_", None) or get("date", None)
         day = day_cache.get(label)
         if day is None:
             day = day_cache[label] = parse_day(label)
+        model = get("model", None)
         parsed.append(
             ActivityRow(
                 date=day,
-                model_permaslug=str(_get(row, "model_permaslug") or _get(row, "model")),
-                endpoint_id=str(_get(row, "endpoint_id") or ""),
-                workspace_id=str(_get(row, "workspace_id") or ""),
-                model=str(_get(row, "model") or ""),
-                provider=str(_get(row, "provider_name") or ""),
-                requests=to_int(_get(row, "requests")),
-                usage_micros=to_micros(_get(row, "usage")),
-                byok_micros=to_micros(_get(row, "byok_usage_inference")),
-                prompt_tokens=to_int(_get(row, "prompt_tokens")),
-                completion_tokens=to_int(_get(row, "completion_tokens")),
-                reasoning_tokens=to_int(_get(row, "reasoning_tokens")),
-                cached_tokens=to_int(_get(row, "cached_tokens")),
+                model_permaslug=str(get("model_permaslug", None) or model),
+                endpoint_id=str(get("endpoint_id", None) or ""),
+                workspace_id=str(get("workspace_id", None) or ""),
+                model=str(model or ""),
+                provider=str(get("provider_name", None) or ""),
+                requests=to_int(get("requests", None)),
+                usage_micros=to_micros(get("usage", None)),
+                byok_micros=to_micros(get("byok_usage_inference", None)),
+                prompt_tokens=to_int(get("prompt_tokens", None)),
+                completion_tokens=to_int(get("completion_tokens", None)),
+                reasoning_tokens=to_int(get("reasoning_tokens", None)),
+                cached_tokens=to_int(get("cached_tokens", None)),
             )
         )
     return parsed
