@@ -145,7 +145,8 @@ def _reset(world):
 
     with connection.cursor() as cur:
         cur.execute(
-            "TRUNCATE spend_spendfact, spend_spendrollup, spend_activityday, spend_keyday, "
+            "TRUNCATE spend_spendfact, spend_spendrollup, spend_spendrollupmonth, "
+            "spend_daydigest, spend_activityday, spend_keyday, "
             "spend_spendworkspace, spend_syncrun, spend_syncstate, "
             "spend_creditsnapshot, spend_alert, spend_budget, spend_spendsettings, "
             "spend_upstreamidentity RESTART IDENTITY CASCADE"

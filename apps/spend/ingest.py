@@ -10,12 +10,16 @@ building a Django model per row would cost more than writing it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
+from operator import attrgetter
 
 from django.db import transaction
 
@@ -59,9 +63,36 @@ class ActivityRow:
         "cached_tokens",
     )
 
-    def __init__(self, **values) -> None:
-        for name in self.__slots__:
-            setattr(self, name, values[name])
+    def __init__(
+        self,
+        *,
+        date,
+        model_permaslug,
+        endpoint_id,
+        workspace_id,
+        model,
+        provider,
+        requests,
+        usage_micros,
+        byok_micros,
+        prompt_tokens,
+        completion_tokens,
+        reasoning_tokens,
+        cached_tokens,
+    ) -> None:
+        self.date = date
+        self.model_permaslug = model_permaslug
+        self.endpoint_id = endpoint_id
+        self.workspace_id = workspace_id
+        self.model = model
+        self.provider = provider
+        self.requests = requests
+        self.usage_micros = usage_micros
+        self.byok_micros = byok_micros
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens
+        self.reasoning_tokens = reasoning_tokens
+        self.cached_tokens = cached_tokens
 
 
 class KeyRow:
@@ -98,13 +129,20 @@ class KeyRow:
         self.usage_micros = usage_micros
 
 
+@contextmanager
+def cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector (reference counting still frees everything
+    here); restores its previous state."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # --- parsing ----------------------------------------------------------------------------
-
-
-def _get(row, name, default=None):
-    if isinstance(row, dict):
-        return row.get(name, default)
-    return getattr(row, name, default)
 
 
 def parse_day(value) -> date:
@@ -118,22 +156,30 @@ def parse_day(value) -> date:
 def activity_rows_parse(rows: Iterable) -> list[ActivityRow]:
     """``/activity?group_by=workspace`` items (SDK objects or dicts) → rows."""
     parsed = []
+    day_cache: dict = {}
     for row in rows:
+        # Dicts (tests, recorded answers) or SDK objects: one lookup function per row.
+        get = row.get if isinstance(row, dict) else partial(getattr, row)
+        label = get("date_", None) or get("date", None)
+        day = day_cache.get(label)
+        if day is None:
+            day = day_cache[label] = parse_day(label)
+        model = get("model", None)
         parsed.append(
             ActivityRow(
-                date=parse_day(_get(row, "date_") or _get(row, "date")),
-                model_permaslug=str(_get(row, "model_permaslug") or _get(row, "model")),
-                endpoint_id=str(_get(row, "endpoint_id") or ""),
-                workspace_id=str(_get(row, "workspace_id") or ""),
-                model=str(_get(row, "model") or ""),
-                provider=str(_get(row, "provider_name") or ""),
-                requests=to_int(_get(row, "requests")),
-                usage_micros=to_micros(_get(row, "usage")),
-                byok_micros=to_micros(_get(row, "byok_usage_inference")),
-                prompt_tokens=to_int(_get(row, "prompt_tokens")),
-                completion_tokens=to_int(_get(row, "completion_tokens")),
-                reasoning_tokens=to_int(_get(row, "reasoning_tokens")),
-                cached_tokens=to_int(_get(row, "cached_tokens")),
+                date=day,
+                model_permaslug=str(get("model_permaslug", None) or model),
+                endpoint_id=str(get("endpoint_id", None) or ""),
+                workspace_id=str(get("workspace_id", None) or ""),
+                model=str(model or ""),
+                provider=str(get("provider_name", None) or ""),
+                requests=to_int(get("requests", None)),
+                usage_micros=to_micros(get("usage", None)),
+                byok_micros=to_micros(get("byok_usage_inference", None)),
+                prompt_tokens=to_int(get("prompt_tokens", None)),
+                completion_tokens=to_int(get("completion_tokens", None)),
+                reasoning_tokens=to_int(get("reasoning_tokens", None)),
+                cached_tokens=to_int(get("cached_tokens", None)),
             )
         )
     return parsed
@@ -175,8 +221,11 @@ class Directory:
         return f"ref:{value}"[:64], None
 
 
+DATE_FIELDS = ("date__day", "date", "date__hour", "date__week", "date__month")
+
+
 def date_bucket(row: dict):
-    for name in ("date__day", "date", "date__hour", "date__week", "date__month"):
+    for name in DATE_FIELDS:
         if row.get(name):
             return parse_day(row[name])
     return None
@@ -185,33 +234,47 @@ def date_bucket(row: dict):
 def key_rows_parse(rows: Iterable[dict], directory: Directory) -> list[KeyRow]:
     """``/analytics/query`` rows (dimensions api_key_id, model; maybe user, workspace)."""
     merged: dict[tuple, KeyRow] = {}
+    merged_get = merged.get
     key_cache: dict[str, tuple[str, Key | None]] = {}
+    day_cache: dict = {}  # a window has few distinct date labels: parse each once
+    models_get = directory.models.get
     for row in rows:
-        day = date_bucket(row)
-        raw_key = row.get("api_key_id")
-        if day is None or raw_key in (None, ""):
+        get = row.get
+        raw_key = get("api_key_id")
+        if raw_key is None or raw_key == "":
             continue
-        raw_key = str(raw_key)
+        for name in DATE_FIELDS:
+            label = get(name)
+            if label:
+                break
+        else:
+            continue
+        day = day_cache.get(label)
+        if day is None:
+            day = day_cache[label] = parse_day(label)
+        if type(raw_key) is not str:
+            raw_key = str(raw_key)
         resolved = key_cache.get(raw_key)
         if resolved is None:
             resolved = key_cache[raw_key] = directory.key(raw_key)
         key_hash, key = resolved
-        raw_model = str(row.get("model") or "")
-        model = directory.models.get(raw_model, raw_model)
+        raw_model = get("model")
+        raw_model = str(raw_model) if raw_model else ""
+        model = models_get(raw_model, raw_model)
         slot = (day, key_hash, model)
-        item = merged.get(slot)
+        item = merged_get(slot)
         if item is None:
-            user = str(row.get("user") or "")
+            user = str(get("user") or "")
             if key is not None and key.creator_user_id:
                 user = key.creator_user_id
             elif not user.startswith("user_"):
                 user = ""
             workspace = key.workspace_id if key is not None else ""
-            if not workspace and row.get("workspace"):
+            if not workspace and get("workspace"):
                 workspace = directory.workspaces_by_label.get(str(row["workspace"]), "")
             item = merged[slot] = KeyRow(day, key_hash, model, workspace, user)
-        item.requests += to_int(row.get("request_count"))
-        item.usage_micros += to_micros(row.get("total_usage"))
+        item.requests += to_int(get("request_count"))
+        item.usage_micros += to_micros(get("total_usage"))
     return list(merged.values())
 
 
@@ -294,10 +357,12 @@ CHUNK_DAYS = 10
 
 def _digests(days: list[date], activity: list[ActivityRow], key_rows: list[KeyRow]) -> dict:
     rows: dict[date, list[tuple]] = {day: [] for day in days}
+    get = attrgetter(*ActivityRow.KEY, *ActivityRow.VALUES)
     for r in activity:
-        rows[r.date].append(("a", *(getattr(r, c) for c in ActivityRow.KEY + ActivityRow.VALUES)))
+        rows[r.date].append(("a", *get(r)))
+    get = attrgetter(*KeyRow.KEY, *KeyRow.VALUES)
     for r in key_rows:
-        rows[r.date].append(("k", *(getattr(r, c) for c in KeyRow.KEY + KeyRow.VALUES)))
+        rows[r.date].append(("k", *get(r)))
     return {
         day: hashlib.sha256(repr(sorted(values)).encode()).hexdigest()
         for day, values in rows.items()

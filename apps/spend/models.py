@@ -128,8 +128,15 @@ class SyncRun(models.Model):
 class ActivityDay(models.Model):
     """``/activity?group_by=workspace`` as upstream reported it (absolute values, upserted)."""
 
+    # No database-level constraint: its per-row check at commit cost as much as the bulk
+    # load itself. Rows are only written by the sync for an existing organisation, and
+    # deleting one still cascades here (Django's collector, not the database, does it).
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     date = models.DateField()
     model_permaslug = models.CharField(max_length=160)
@@ -160,8 +167,15 @@ class ActivityDay(models.Model):
 class KeyDay(models.Model):
     """``/analytics/query`` rows: one key's spend on one model on one UTC day."""
 
+    # No database-level constraint: its per-row check at commit cost as much as the bulk
+    # load itself. Rows are only written by the sync for an existing organisation, and
+    # deleting one still cascades here (Django's collector, not the database, does it).
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     date = models.DateField()
     key_hash = models.CharField(max_length=64)
@@ -212,8 +226,15 @@ class SpendFact(models.Model):
     narrowed by that filter's index, so there is no workspace index to maintain.
     """
 
+    # No database-level constraint: its per-row check at commit cost as much as the bulk
+    # load itself. Rows are only written by the sync for an existing organisation, and
+    # deleting one still cascades here (Django's collector, not the database, does it).
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     date = models.DateField()
     workspace_id = models.CharField(max_length=64, blank=True, default="")
@@ -251,8 +272,15 @@ class SpendRollup(models.Model):
     """Per-day sums of ``SpendFact`` by one dimension, for all workspaces (``scope=""``)
     and for each workspace: the unfiltered and workspace-filtered dashboards read these."""
 
+    # No database-level constraint: its per-row check at commit cost as much as the bulk
+    # load itself. Rows are only written by the sync for an existing organisation, and
+    # deleting one still cascades here (Django's collector, not the database, does it).
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     date = models.DateField()
     scope = models.CharField(max_length=64, blank=True, default="")

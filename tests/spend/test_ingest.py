@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from apps.gateway import account as gateway_account
 from apps.gateway.analytics import analytics_result
 from apps.keys.models import Key
-from apps.spend import ingest
+from apps.spend import ingest, store
 from apps.spend.filters import Filters
 from apps.spend.models import (
     ActivityDay,
@@ -20,7 +20,7 @@ from apps.spend.models import (
     SpendRollup,
     SpendRollupMonth,
 )
-from apps.spend.money import split
+from apps.spend.money import split, to_int, to_micros
 from apps.spend.selectors import BREAKDOWNS, Scope, dashboard_get
 from apps.spend.sync import activity_apply, activity_window
 from tests.spend.conftest import sync_activity_recorded
@@ -230,3 +230,35 @@ def test_whole_months_come_from_monthly_rollups_and_agree_with_the_facts(synced)
         assert {r.value: r.usage for r in from_rollups.breakdowns[dim]} == {
             r.value: r.usage for r in from_facts.breakdowns[dim]
         }
+
+
+def _micros_by_decimal(value) -> int:
+    if value in (None, ""):
+        return 0
+    return int((Decimal(str(value)) * 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-2e9, max_value=2e9),
+        st.integers(-(10**12), 10**12).map(lambda n: n / 1e6),
+        st.integers(-(10**13), 10**13).map(lambda n: (n + 0.5) / 1e7),
+        st.decimals(min_value=-(10**9), max_value=10**9, places=9).map(str),
+        st.integers(-(10**9), 10**9),
+    )
+)
+def test_fast_money_parsing_matches_the_exact_decimal_rounding(value):
+    assert to_micros(value) == _micros_by_decimal(value)
+
+
+@given(st.one_of(st.integers(0, 10**12).map(str), st.integers(-(10**6), 10**6)))
+def test_fast_count_parsing_matches_the_decimal_one(value):
+    assert to_int(value) == int(Decimal(str(value)))
+
+
+def test_copy_text_escapes_separators_backslashes_and_nulls():
+    plain = [(1, date(2026, 1, 2), "vendor/model", 5)]
+    assert store._copy_text(plain, 4) == "1\t2026-01-02\tvendor/model\t5\n"
+    awkward = [(1, date(2026, 1, 2), "a\tb\\c\nd", 5), (2, None, "None", 6)]
+    assert store._copy_text(awkward, 4) == ("1\t2026-01-02\ta\\tb\\\\c\\nd\t5\n2\t\\N\tNone\t6\n")
