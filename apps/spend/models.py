@@ -125,19 +125,26 @@ class SyncRun(models.Model):
         return f"{self.stream} {self.outcome} at {self.started_at}"
 
 
-class ActivityDay(models.Model):
-    """``/activity?group_by=workspace`` as upstream reported it (absolute values, upserted)."""
+def bulk_organisation_fk() -> models.ForeignKey:
+    """The organisation of a bulk cache row, with no database-level constraint.
 
-    # No database-level constraint: its per-row check at commit cost as much as the bulk
-    # load itself. Rows are only written by the sync for an existing organisation, and
-    # deleting one still cascades here (Django's collector, not the database, does it).
-    organisation = models.ForeignKey(
+    Its per-row check at commit cost as much as the bulk load itself. Rows are only written
+    by the sync for an existing organisation, and deleting one still cascades here (Django's
+    collector, not the database, does it). The composite unique constraints index it.
+    """
+    return models.ForeignKey(
         Organisation,
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
         db_constraint=False,
     )
+
+
+class ActivityDay(models.Model):
+    """``/activity?group_by=workspace`` as upstream reported it (absolute values, upserted)."""
+
+    organisation = bulk_organisation_fk()
     date = models.DateField()
     model_permaslug = models.CharField(max_length=160)
     endpoint_id = models.CharField(max_length=64)
@@ -167,16 +174,7 @@ class ActivityDay(models.Model):
 class KeyDay(models.Model):
     """``/analytics/query`` rows: one key's spend on one model on one UTC day."""
 
-    # No database-level constraint: its per-row check at commit cost as much as the bulk
-    # load itself. Rows are only written by the sync for an existing organisation, and
-    # deleting one still cascades here (Django's collector, not the database, does it).
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    organisation = bulk_organisation_fk()
     date = models.DateField()
     key_hash = models.CharField(max_length=64)
     model_permaslug = models.CharField(max_length=160)
@@ -226,16 +224,7 @@ class SpendFact(models.Model):
     narrowed by that filter's index, so there is no workspace index to maintain.
     """
 
-    # No database-level constraint: its per-row check at commit cost as much as the bulk
-    # load itself. Rows are only written by the sync for an existing organisation, and
-    # deleting one still cascades here (Django's collector, not the database, does it).
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    organisation = bulk_organisation_fk()
     date = models.DateField()
     workspace_id = models.CharField(max_length=64, blank=True, default="")
     model = models.CharField(max_length=160)
@@ -272,16 +261,7 @@ class SpendRollup(models.Model):
     """Per-day sums of ``SpendFact`` by one dimension, for all workspaces (``scope=""``)
     and for each workspace: the unfiltered and workspace-filtered dashboards read these."""
 
-    # No database-level constraint: its per-row check at commit cost as much as the bulk
-    # load itself. Rows are only written by the sync for an existing organisation, and
-    # deleting one still cascades here (Django's collector, not the database, does it).
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    organisation = bulk_organisation_fk()
     date = models.DateField()
     scope = models.CharField(max_length=64, blank=True, default="")
     dim = models.CharField(max_length=10, choices=Dim.choices)
