@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import httpx
 from openrouter import OpenRouter
@@ -22,10 +21,11 @@ from openrouter import OpenRouter
 from apps.gateway.transport import _in_process_app
 from apps.sandbox.keys_service import key_insert
 from apps.sandbox.models import Account, Member, SandboxFile, Workspace
+from tests.shared_spec import SHARED_DIR
 
 SERVER = "http://testserver/sandbox/api/v1"
 PATH_PREFIX = "/sandbox/api/v1"
-LAP_FILE = Path(__file__).resolve().parents[2].parent / "shared" / "openrouter-api.lap"
+LAP_FILE = SHARED_DIR / "openrouter-api.lap"
 
 _ENDPOINT = re.compile(r"^@endpoint (GET|POST|PUT|PATCH|DELETE) (\S+)$")
 _ERRORS = re.compile(r"^@errors \{([^}]*)\}$")

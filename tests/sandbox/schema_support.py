@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
@@ -15,10 +14,9 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from tests.sandbox.or_harness import PATH_PREFIX, Exchange
+from tests.shared_spec import SHARED_DIR
 
-OPENAPI_FILE = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "openrouter-openapi.yaml"
-)
+OPENAPI_FILE = SHARED_DIR / "reference" / "openrouter-openapi.yaml"
 UPSTREAM = "https://openrouter.ai"
 BINARY_TYPES = ("audio/*", "audio/pcm", "audio/mpeg", "video/mp4", "application/octet-stream")
 
