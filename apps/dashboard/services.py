@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from apps.accounts.models import ConnectionStatus, Organisation
 from apps.gateway import account as gateway_account
-from apps.gateway import keys as gateway_keys
 from apps.gateway.errors import UpstreamError
 
 
@@ -70,11 +69,3 @@ def connection_check(organisation: Organisation) -> Any:
         raise
     credits_refresh(organisation)
     return key
-
-
-def key_count(organisation: Organisation) -> int:
-    """Keys across every workspace, disabled ones included."""
-    total = 0
-    for workspace in gateway_account.workspaces_list(organisation):
-        total += sum(1 for _ in gateway_keys.keys_iter(organisation, workspace_id=workspace.id))
-    return total

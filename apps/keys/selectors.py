@@ -147,6 +147,18 @@ def sync_latest(organisation, stream: str = "keys") -> SyncRun | None:
     )
 
 
+def key_count(organisation) -> int | None:
+    """Unexpired keys of every workspace in the mirror (disabled included); None before a sync."""
+    if sync_latest(organisation) is None:
+        return None
+    now = timezone.now()
+    return (
+        Key.objects.filter(organisation=organisation)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .count()
+    )
+
+
 def key_usage_series(organisation, key_hash: str, days: int = 30) -> list[KeyUsageSnapshot]:
     since = timezone.now().date() - timedelta(days=days)
     return list(

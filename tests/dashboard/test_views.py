@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.models import ConnectionStatus
+from apps.keys.services.sync import keys_sync
 from apps.sandbox.models import ApiKey
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +31,9 @@ def test_credits_card_shows_balance_from_upstream(client_for, organisation, memb
 
 def test_keys_card_counts_keys_of_every_workspace(client_for, organisation, sandbox_account, admin):
     account, _secret = sandbox_account
-    page = (
-        client_for(admin)
-        .get(reverse("dashboard:keys_card"), HTTP_HX_REQUEST="true")
-        .content.decode()
-    )
+    assert "Not synced yet" in client_for(admin).get(reverse("dashboard:home")).content.decode()
+    keys_sync(organisation)
+    page = client_for(admin).get(reverse("dashboard:home")).content.decode()
     visible = ApiKey.objects.filter(account=account, is_management=False)
     expected = sum(1 for k in visible if not k.is_expired)
     assert f'data-testid="key-count">{expected}<' in page
