@@ -8,15 +8,21 @@ PORT ?= 8000
 export DEBUG ?= true
 export PORT
 
-.PHONY: install run test lint format bench demo clean
+.PHONY: install install-test run test lint format bench demo clean
 
+# What the console needs to run (make run), then what the suite needs on top (make test).
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
 install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
 
 demo: install
 	$(PY) manage.py migrate --noinput -v0
@@ -24,27 +30,29 @@ demo: install
 		$(PY) manage.py migrate --database sandbox --noinput -v0 && $(PY) manage.py load_demo; fi
 
 run: demo
+	@# Commands typed in another terminal (manage.py sandbox_credentials, …) read these too.
+	@printf '# Written by `make run`: development defaults for manage.py commands.\nDEBUG=true\nPORT=%s\n' "$(PORT)" > .data/make-run.env
 	@echo ""
 	@echo "  OpenRouter Console: http://127.0.0.1:$(PORT)/"
-	@echo "  Sign in with admin@demo.test, finance@demo.test or member@demo.test (password: demo)."
+	@echo "  Sign in with owner@demo.test, admin@demo.test, finance@demo.test or member@demo.test (password: demo)."
 	@echo "  Sandbox API: http://127.0.0.1:$(PORT)/sandbox/api/v1/  (key: $(PY) manage.py sandbox_credentials)"
 	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
 	@echo ""
 	exec $(VENV)/bin/honcho -f Procfile.dev start
 
-test: install
+test: install-test
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: install
+format: install-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: install
+bench: install-test
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:

@@ -85,7 +85,9 @@ WORDS = [
 def _seed(size: int):
     from apps.accounts.models import Membership, Organisation, User
     from apps.accounts.roles import Role
-    from apps.keys.models import Key, SyncRun
+    from apps.keys.models import Key
+    from apps.syncs.models import SyncState
+    from apps.workspaces.models import Workspace
 
     slug = f"bench-{size}"
     Organisation.objects.filter(slug=slug).delete()
@@ -132,13 +134,16 @@ def _seed(size: int):
         key.refresh_derived()
         keys.append(key)
     Key.objects.bulk_create(keys, batch_size=2000)
-    SyncRun.objects.create(
+    Workspace.objects.bulk_create(
+        Workspace(organisation=org, workspace_id=ws["id"], name=ws["name"]) for ws in workspaces
+    )
+    SyncState.objects.create(
         organisation=org,
-        status=SyncRun.Status.OK,
-        finished_at=now,
-        rows=size,
-        message=f"{size} keys synced",
-        facets={"workspaces": workspaces, "creators": creators},
+        stream="keys",
+        last_success_at=now,
+        last_finished_at=now,
+        rows_written=size,
+        last_message=f"{size} keys synced",
     )
     return org, user
 

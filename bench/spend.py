@@ -141,15 +141,15 @@ def _reset(world):
 
     from apps.accounts.models import Membership, Organisation, User
     from apps.keys.models import Key
-    from apps.spend.models import SpendWorkspace
+    from apps.workspaces.models import Workspace
 
     with connection.cursor() as cur:
         cur.execute(
             "TRUNCATE spend_spendfact, spend_spendrollup, spend_spendrollupmonth, "
             "spend_daydigest, spend_activityday, spend_keyday, "
-            "spend_spendworkspace, spend_syncrun, spend_syncstate, "
+            "workspaces_workspace, syncs_syncrun, syncs_syncstate, "
             "spend_creditsnapshot, spend_alert, spend_budget, spend_spendsettings, "
-            "spend_upstreamidentity RESTART IDENTITY CASCADE"
+            "members_upstreamidentity RESTART IDENTITY CASCADE"
         )
     org, _ = Organisation.objects.get_or_create(slug="bench", defaults={"name": "Bench Org"})
     user = User.objects.filter(email="finance@bench.test").first() or User.objects.create_user(
@@ -160,8 +160,8 @@ def _reset(world):
     from django.utils import timezone
 
     _models, _p, _pr, _members, workspaces, keys, _ = world
-    SpendWorkspace.objects.bulk_create(
-        SpendWorkspace(organisation=org, workspace_id=ws, name=f"Workspace {i}", slug=f"ws-{i}")
+    Workspace.objects.bulk_create(
+        Workspace(organisation=org, workspace_id=ws, name=f"Workspace {i}", slug=f"ws-{i}")
         for i, ws in enumerate(workspaces)
     )
     Key.objects.filter(organisation=org).delete()
@@ -182,7 +182,7 @@ def _reset(world):
 
 def _ingest(org, days, payloads, window: int = 30) -> tuple[float, int]:
     """Feed the sync's write path the way a sync run does: one call per 30-day window."""
-    from apps.spend.sync import activity_apply
+    from apps.spend.services.sync import activity_apply
 
     started = time.perf_counter()
     rows = 0

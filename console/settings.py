@@ -17,6 +17,10 @@ DATA_DIR = Path(environ.Env().str("DATA_DIR", default=str(BASE_DIR / ".data")))
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# `make run` writes its development defaults (DEBUG, PORT) here, so a manage.py command
+# typed in another terminal beside it sees the same settings. Real environment wins.
+if (DATA_DIR / "make-run.env").is_file():
+    environ.Env.read_env(DATA_DIR / "make-run.env", overwrite=False)
 
 # --- Core -------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
@@ -43,10 +47,14 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.gateway",
+    "apps.syncs",
+    # Domain apps, in the order their sync streams run (keys lists the workspaces first).
     "apps.dashboard",
+    "apps.workspaces",
     "apps.keys",
-    "apps.sandbox",
+    "apps.members",
     "apps.spend",
+    "apps.sandbox",
 ]
 
 MIDDLEWARE = [
@@ -194,11 +202,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "broker"
     for _sub in ("out", "processed"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Worker control messages (pidbox) too, or kombu writes ./control in the checkout.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -208,28 +219,23 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "connection-check": {"task": "apps.dashboard.tasks.connection_check_all", "schedule": 300.0},
+    # Every sync stream of every app: the dispatcher queues each (organisation, stream) whose
+    # interval (in the stream's registration) has passed.
+    "syncs-due": {"task": "apps.syncs.tasks.syncs_due", "schedule": 30.0},
     "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
     "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 3600.0},
     "keys-expiry-warnings": {"task": "apps.keys.tasks.expiry_warnings_send", "schedule": 86400.0},
-    "spend-activity": {
-        "task": "apps.spend.tasks.spend_sync_all",
-        "schedule": 3600.0,
-        "args": ("activity",),
-    },
-    "spend-credits": {
-        "task": "apps.spend.tasks.spend_sync_all",
-        "schedule": 300.0,
-        "args": ("credits",),
-    },
-    # The one key sync: the keys app's sync (mirror + workspaces), then the key-limit alerts.
-    "spend-keys": {"task": "apps.spend.tasks.spend_sync_all", "schedule": 600.0, "args": ("keys",)},
-    "spend-budgets": {
-        "task": "apps.spend.tasks.spend_sync_all",
-        "schedule": 900.0,
-        "args": ("budgets",),
-    },
 }
+
+# --- Syncs -------------------------------------------------------------------
+# A running sync holds its stream's lease this long and renews it as it goes; a worker that
+# dies frees the stream when the lease runs out.
+SYNC_LOCK_TTL = env.int("SYNC_LOCK_TTL", default=60)
+# A failed run that may pass later (429, 5xx, timeout) is retried this many times, waiting
+# Retry-After when upstream gives one, else backoff from SYNC_RETRY_BASE up to SYNC_RETRY_CAP s.
+SYNC_MAX_RETRIES = env.int("SYNC_MAX_RETRIES", default=5)
+SYNC_RETRY_BASE = env.float("SYNC_RETRY_BASE", default=30.0)
+SYNC_RETRY_CAP = env.float("SYNC_RETRY_CAP", default=600.0)
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"

@@ -3,6 +3,12 @@
 Personas (owner, admin, finance, member in ``organisation``; outsider in another one)
 follow healthchecks' test style. Every database test may touch both the console and
 the sandbox databases.
+
+The two sandbox accounts the fixtures use are seeded **once per test run**, right after
+the test databases are created; each test runs in a transaction that is rolled back, so
+every test starts from the same seeded state. A transactional test (``transaction=True``,
+the browser and worker tests) empties the databases when it ends, so those fixtures seed
+again when they find the account gone.
 """
 
 from __future__ import annotations
@@ -13,8 +19,27 @@ import pytest
 from django.test import Client
 
 from apps.accounts.roles import Role
-from apps.sandbox.seed import SeedOptions, seed_account
+from apps.sandbox.models import Account
+from apps.sandbox.seed import SeedOptions, management_secret, seed_account
 from tests.factories import SANDBOX_BASE_URL, MembershipFactory, OrganisationFactory, UserFactory
+
+TEST_ACCOUNT = SeedOptions(
+    account_id="org_test0000000000000000000001",
+    name="Test Org",
+    keys=8,
+    days=35,
+    workspaces=3,
+    credits=100.0,
+)
+OTHER_ACCOUNT = SeedOptions(
+    account_id="org_test0000000000000000000002",
+    name="Other Org",
+    seed=9,
+    keys=3,
+    days=10,
+    workspaces=1,
+    credits=20.0,
+)
 
 _skipped: list[str] = []
 
@@ -50,6 +75,8 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def _in_process_sandbox(settings):
     """The gateway reaches the sandbox through httpx's WSGI transport: no sockets."""
+    # Personas log in with a password: a deliberately slow hash would cost a second a test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.OPENROUTER_TRANSPORT = "wsgi"
     settings.OPENROUTER_BASE_URL = SANDBOX_BASE_URL
     settings.SANDBOX_TIMEOUT_SECONDS = 0.05
@@ -63,34 +90,42 @@ def gateway_sleeps(monkeypatch) -> list[float]:
     return waits
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the sandbox accounts once, into the freshly created test databases."""
+    with django_db_blocker.unblock():
+        for options in (TEST_ACCOUNT, OTHER_ACCOUNT):
+            seed_account(options)
+
+
+def seeded(options: SeedOptions) -> tuple[Account, str]:
+    """``(account, management secret)``: the session's seed, or a new one after a flush."""
+    account = Account.objects.filter(id=options.account_id).first()
+    if account is None:
+        return seed_account(options)
+    return account, management_secret(options.account_id, options.seed)
+
+
 @pytest.fixture
 def sandbox_account(db):
     """A small seeded sandbox account: returns ``(account, management_secret)``."""
-    return seed_account(
-        SeedOptions(
-            account_id="org_test0000000000000000000001",
-            name="Test Org",
-            keys=8,
-            days=35,
-            workspaces=3,
-            credits=100.0,
-        )
-    )
+    return seeded(TEST_ACCOUNT)
+
+
+@pytest.fixture
+def upstream_fault(sandbox_account):
+    """``upstream_fault("503")``: every sandbox request of the account fails that way."""
+    account, _secret = sandbox_account
+
+    def set_fault(spec: str) -> None:
+        Account.objects.filter(pk=account.pk).update(fault=spec)
+
+    return set_fault
 
 
 @pytest.fixture
 def other_sandbox_account(db):
-    return seed_account(
-        SeedOptions(
-            account_id="org_test0000000000000000000002",
-            name="Other Org",
-            seed=9,
-            keys=3,
-            days=10,
-            workspaces=1,
-            credits=20.0,
-        )
-    )
+    return seeded(OTHER_ACCOUNT)
 
 
 @pytest.fixture

@@ -30,16 +30,22 @@ def org_view(perm: Perm) -> Callable:
             if request.membership is None:
                 return redirect("accounts:organisation_create")
             if not role_allows(request.membership.role, perm):
-                # Answered here rather than raised: a refusal is expected, not worth a traceback
-                # in the logs.
-                reason = f"Your role ({request.membership.get_role_display()}) cannot do this."
-                return render(request, "403.html", {"reason": reason}, status=403)
+                return role_refused(request)
             return view(request, *args, **kwargs)
 
         wrapper.required_perm = perm
         return wrapper
 
     return decorator
+
+
+def role_refused(request: HttpRequest) -> HttpResponse:
+    """The 403 page for a role that lacks a permission.
+
+    Answered rather than raised: a refusal is expected, not worth a traceback in the logs.
+    """
+    reason = f"Your role ({request.membership.get_role_display()}) cannot do this."
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def get_for_org(request: HttpRequest, queryset: QuerySet[M] | type[M], **lookup) -> M:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from apps.accounts.models import Membership
 from apps.accounts.roles import Perm, role_allows
+from apps.core.navigation import nav_for
 
 
 class _PermView:
@@ -27,7 +28,10 @@ def organisation(request) -> dict:
             .select_related("organisation")
             .order_by("organisation__name")
         )
+    match = getattr(request, "resolver_match", None)
+    current_view = match.view_name if match else ""
     return {
+        "nav": nav_for(membership.role if membership else None, current_view),
         "current_membership": membership,
         "current_organisation": membership.organisation if membership else None,
         "user_memberships": others,

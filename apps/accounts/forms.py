@@ -49,7 +49,16 @@ class ConnectForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.MEMBER,
+        error_messages={"invalid_choice": "Choose one of the roles you may grant."},
+    )
+
+    def __init__(self, *args, roles: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = roles  # only the roles this person may grant
 
 
 class RoleForm(forms.ModelForm):

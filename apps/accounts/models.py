@@ -109,7 +109,7 @@ class Invitation(models.Model):
 
 
 class ConnectionStatus(models.Model):
-    """The last thing the console learned from upstream about an organisation."""
+    """What the last connection check (``GET /key``, the "connection" stream) learned."""
 
     organisation = models.OneToOneField(
         Organisation, on_delete=models.CASCADE, related_name="connection"
@@ -117,15 +117,14 @@ class ConnectionStatus(models.Model):
     ok = models.BooleanField(default=False)
     message = models.CharField(max_length=300, blank=True, default="")
     checked_at = models.DateTimeField(null=True, blank=True)
-    total_credits = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
-    total_usage = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
-    credits_checked_at = models.DateTimeField(null=True, blank=True)
+    # The management key as upstream describes it (never the secret).
+    key_label = models.CharField(max_length=64, blank=True, default="")
+    key_is_management = models.BooleanField(default=False)
+    key_usage = models.FloatField(null=True, blank=True)
+    key_usage_monthly = models.FloatField(null=True, blank=True)
+    key_limit = models.FloatField(null=True, blank=True)
+    key_limit_remaining = models.FloatField(null=True, blank=True)
+    key_limit_reset = models.CharField(max_length=10, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.organisation}: {'ok' if self.ok else 'failing'}"
-
-    @property
-    def balance(self):
-        if self.total_credits is None or self.total_usage is None:
-            return None
-        return self.total_credits - self.total_usage

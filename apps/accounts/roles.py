@@ -47,3 +47,8 @@ ROLES_GRANTABLE_BY: dict[str, frozenset[str]] = {
 
 def role_allows(role: str, perm: Perm) -> bool:
     return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def roles_with(perm: Perm) -> list[str]:
+    """Every role that holds ``perm`` (for "notify whoever may …" queries)."""
+    return [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.accounts.models import ConnectionStatus, Invitation, Membership, Organisation, User
-from apps.accounts.roles import ROLES_GRANTABLE_BY, Role
+from apps.accounts.roles import ROLES_GRANTABLE_BY, Perm, Role, role_allows, roles_with
 from apps.audit.context import Actor
 from apps.audit.services import audit_record
+from apps.core.errors import Gone, Invalid, NotAllowed
 from apps.gateway import account as gateway_account
 
 
@@ -88,7 +88,7 @@ def invitation_create(*, actor: Actor, email: str, role: str, accept_url_builder
     _check_can_grant(actor, role)
     email = email.strip().lower()
     if Membership.objects.filter(organisation=actor.organisation, user__email=email).exists():
-        raise ValidationError({"email": "This person is already a member of the organisation."})
+        raise Invalid("This person is already a member of the organisation.", field="email")
     with transaction.atomic():
         Invitation.objects.filter(
             organisation=actor.organisation,
@@ -142,7 +142,7 @@ def invitation_accept(
 ) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_usable:
-        raise ValidationError("This invitation has expired, was revoked, or was already used.")
+        raise Gone("This invitation has expired, was revoked, or was already used.")
     membership, _ = Membership.objects.get_or_create(
         user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
     )
@@ -159,6 +159,17 @@ def invitation_accept(
     return membership
 
 
+def grantable_roles(organisation, user) -> list[tuple[str, str]]:
+    """The roles ``user`` may hand out in ``organisation`` (for the selects), best first."""
+    role = (
+        Membership.objects.filter(organisation=organisation, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    allowed = ROLES_GRANTABLE_BY.get(role, frozenset())
+    return [(value, label) for value, label in Role.choices if value in allowed]
+
+
 def _check_can_grant(actor: Actor, role: str) -> None:
     actor_role = (
         Membership.objects.filter(organisation=actor.organisation, user=actor.user)
@@ -166,16 +177,36 @@ def _check_can_grant(actor: Actor, role: str) -> None:
         .first()
     )
     if role not in ROLES_GRANTABLE_BY.get(actor_role, frozenset()):
-        raise PermissionDenied("Only an owner can grant or remove the owner role.")
+        raise NotAllowed("Only an owner can grant or remove the owner role.", field="role")
 
 
-def _would_leave_no_owner(membership: Membership) -> bool:
-    if membership.role != Role.OWNER:
-        return False
+def _check_still_managed(membership: Membership, new_role: str | None) -> None:
+    """Refuse a change that would leave the organisation with no owner (when it has one) or
+    with nobody able to manage members. ``new_role`` None means the member is removed."""
+    others = Membership.objects.filter(organisation=membership.organisation).exclude(
+        pk=membership.pk
+    )
+    keeps_owner = new_role == Role.OWNER or others.filter(role=Role.OWNER).exists()
+    if membership.role == Role.OWNER and not keeps_owner:
+        raise Invalid("The organisation needs at least one owner.", field="role")
+    managers = roles_with(Perm.MANAGE_MEMBERS)
+    keeps_manager = (new_role is not None and role_allows(new_role, Perm.MANAGE_MEMBERS)) or (
+        others.filter(role__in=managers).exists()
+    )
+    if not keeps_manager:
+        raise Invalid(
+            "Someone must be able to manage members: make another person an admin first.",
+            field="role",
+        )
+
+
+def demotes_self(actor: Actor, membership: Membership, role: str) -> bool:
+    """Would this change take away the actor's own right to manage members?"""
     return (
-        not Membership.objects.filter(organisation=membership.organisation, role=Role.OWNER)
-        .exclude(pk=membership.pk)
-        .exists()
+        actor.user is not None
+        and membership.user_id == actor.user.pk
+        and role_allows(membership.role, Perm.MANAGE_MEMBERS)
+        and not role_allows(role, Perm.MANAGE_MEMBERS)
     )
 
 
@@ -183,8 +214,8 @@ def _would_leave_no_owner(membership: Membership) -> bool:
 def membership_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
     _check_can_grant(actor, role)
     _check_can_grant(actor, membership.role)
-    if role != Role.OWNER and _would_leave_no_owner(membership):
-        raise ValidationError("The organisation needs at least one owner.")
+    if role != membership.role:
+        _check_still_managed(membership, role)
     before = {"role": membership.role}
     membership.role = role
     membership.save(update_fields=["role"])
@@ -203,8 +234,7 @@ def membership_set_role(*, actor: Actor, membership: Membership, role: str) -> M
 @transaction.atomic
 def membership_remove(*, actor: Actor, membership: Membership) -> None:
     _check_can_grant(actor, membership.role)
-    if _would_leave_no_owner(membership):
-        raise ValidationError("The organisation needs at least one owner.")
+    _check_still_managed(membership, None)
     audit_record(
         actor,
         action="membership.remove",

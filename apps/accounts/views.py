@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +14,10 @@ from apps.accounts.access import get_for_org, org_view
 from apps.accounts.forms import ConnectForm, InvitationForm, OrganisationForm, RoleForm, SignupForm
 from apps.accounts.middleware import SESSION_KEY
 from apps.accounts.models import Invitation, Membership
-from apps.accounts.roles import Perm
+from apps.accounts.roles import ROLES_GRANTABLE_BY, Perm, Role, roles_with
 from apps.audit.context import Actor
-from apps.core.htmx import toast
-from apps.gateway.errors import UpstreamError
+from apps.core.errors import ConsoleError
+from apps.core.kit import finish, form_fail, refuse, render_form, render_page, toast
 
 
 @login_required
@@ -57,17 +56,23 @@ def connect(request: HttpRequest) -> HttpResponse:
                 api_key=form.cleaned_data["api_key"],
                 base_url=form.cleaned_data["base_url"],
             )
-        except UpstreamError as exc:
-            form.add_error("api_key", exc.user_message)
+        except ConsoleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else "api_key", exc.user_message)
         else:
-            messages.success(request, "Management key checked and saved. The console is connected.")
-            return redirect("dashboard:connection")
-    return render(request, "accounts/connect.html", {"form": form, "organisation": organisation})
+            return finish(
+                request,
+                reverse("dashboard:connection"),
+                "Management key checked and saved. The console is connected.",
+            )
+    return render_form(
+        request, "accounts/connect.html", {"form": form, "organisation": organisation}
+    )
 
 
-@org_view(Perm.MANAGE_MEMBERS)
-def members(request: HttpRequest) -> HttpResponse:
-    context = {
+def _members_context(request: HttpRequest, form: InvitationForm | None = None) -> dict:
+    grantable = services.grantable_roles(request.organisation, request.user)
+    actor_role = request.membership.role
+    return {
         "memberships": Membership.objects.filter(organisation=request.organisation)
         .select_related("user")
         .order_by("user__email"),
@@ -78,16 +83,23 @@ def members(request: HttpRequest) -> HttpResponse:
             )
             if i.is_usable
         ],
-        "form": InvitationForm(),
-        "role_choices": RoleForm.base_fields["role"].choices,
+        "form": form or InvitationForm(roles=grantable),
+        "role_choices": grantable,
+        "changeable": ROLES_GRANTABLE_BY.get(actor_role, frozenset()),
     }
-    return render(request, "accounts/members.html", context)
+
+
+@org_view(Perm.MANAGE_MEMBERS)
+@require_http_methods(["GET"])
+def members(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/members.html", _members_context(request))
 
 
 @org_view(Perm.MANAGE_MEMBERS)
 @require_POST
 def invitation_create(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST)
+    grantable = services.grantable_roles(request.organisation, request.user)
+    form = InvitationForm(request.POST, roles=grantable)
     if form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -98,21 +110,24 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
                     reverse("accounts:invitation_accept", args=[inv.token])
                 ),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        except PermissionDenied as exc:
-            form.add_error("role", str(exc))
+        except ConsoleError as exc:
+            form_fail(form, exc)
         else:
             link = request.build_absolute_uri(
                 reverse("accounts:invitation_accept", args=[invitation.token])
             )
+            if not request.htmx:
+                return finish(
+                    request, reverse("accounts:members"), f"Invitation sent to {invitation.email}."
+                )
             response = render(
                 request,
                 "accounts/members.html#invitation-created",
-                {"invitation": invitation, "link": link, "form": InvitationForm()},
+                {"invitation": invitation, "link": link},
             )
             return toast(response, f"Invitation sent to {invitation.email}.")
-    return render(request, "accounts/members.html#invite-form", {"form": form}, status=422)
+    context = _members_context(request, form)
+    return render_page(request, "accounts/members.html", context, partial="invite-form", status=422)
 
 
 @org_view(Perm.MANAGE_MEMBERS)
@@ -120,46 +135,51 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_for_org(request, Invitation, pk=pk)
     services.invitation_revoke(actor=Actor.from_request(request), invitation=invitation)
-    messages.success(request, f"Invitation for {invitation.email} revoked.")
-    return redirect("accounts:members")
+    return finish(
+        request, reverse("accounts:members"), f"Invitation for {invitation.email} revoked."
+    )
 
 
 @org_view(Perm.MANAGE_MEMBERS)
 @require_POST
 def membership_role(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_for_org(request, Membership.objects.select_related("user"), pk=pk)
-    form = RoleForm(request.POST)
+    back = reverse("accounts:members")
+    form = RoleForm(request.POST, instance=Membership(role=membership.role))
     if not form.is_valid():
-        messages.error(request, "Choose one of the listed roles.")
-        return redirect("accounts:members")
+        return refuse(request, ConsoleError("Choose one of the listed roles."), back=back)
+    role = form.cleaned_data["role"]
+    actor = Actor.from_request(request)
+    if services.demotes_self(actor, membership, role) and request.POST.get("confirm") != "yes":
+        context = {"membership": membership, "role": role, "role_label": Role(role).label}
+        return render_page(request, "accounts/demote_confirm.html", context, partial="dialog")
     try:
-        services.membership_set_role(
-            actor=Actor.from_request(request), membership=membership, role=form.cleaned_data["role"]
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(
-            request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        )
-    else:
-        messages.success(
-            request, f"{membership.user.email} is now {membership.get_role_display()}."
-        )
-    return redirect("accounts:members")
+        services.membership_set_role(actor=actor, membership=membership, role=role)
+    except ConsoleError as exc:
+        return refuse(request, exc, back=back)
+    membership.refresh_from_db()
+    still_manages = Membership.objects.filter(
+        organisation=request.organisation,
+        user=request.user,
+        role__in=roles_with(Perm.MANAGE_MEMBERS),
+    ).exists()
+    message = f"{membership.user.email} is now {membership.get_role_display()}."
+    return finish(request, back if still_manages else reverse("dashboard:home"), message)
 
 
 @org_view(Perm.MANAGE_MEMBERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_for_org(request, Membership.objects.select_related("user"), pk=pk)
+    back = reverse("accounts:members")
+    if request.method == "GET":
+        context = {"membership": membership}
+        return render_page(request, "accounts/remove_confirm.html", context, partial="dialog")
     try:
         services.membership_remove(actor=Actor.from_request(request), membership=membership)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(
-            request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        )
-    else:
-        messages.success(request, f"{membership.user.email} removed from the organisation.")
-    return redirect("accounts:members")
+    except ConsoleError as exc:
+        return refuse(request, exc, back=back)
+    return finish(request, back, f"{membership.user.email} removed from the organisation.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -182,9 +202,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             user = request.user if signup is None else signup.save()
             if signup is not None:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            membership = services.invitation_accept(
-                invitation=invitation, user=user, ip_address=request.META.get("REMOTE_ADDR")
-            )
+            try:
+                membership = services.invitation_accept(
+                    invitation=invitation, user=user, ip_address=request.META.get("REMOTE_ADDR")
+                )
+            except ConsoleError as exc:
+                messages.error(request, exc.user_message)
+                return render(request, "accounts/invitation_accept.html", context, status=410)
             request.session[SESSION_KEY] = membership.organisation_id
             messages.success(request, f"Welcome to {invitation.organisation.name}.")
             return redirect("dashboard:home")

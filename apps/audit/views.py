@@ -8,20 +8,20 @@ from apps.accounts.access import org_view
 from apps.accounts.roles import Perm
 from apps.audit import selectors
 from apps.audit.forms import AuditFilterForm
+from apps.core.kit import render_page
+from apps.core.parse import plain_int
 
 
 @org_view(Perm.VIEW_AUDIT)
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    before = request.GET.get("before")
-    entries, has_more = selectors.audit_page(
-        request.organisation,
-        form.filters(),
-        before_id=int(before) if before and before.isdigit() else None,
-    )
+    before = plain_int(request.GET.get("before"))
+    filters = form.filters()
+    entries, has_more = selectors.audit_page(request.organisation, filters, before_id=before)
     query = request.GET.copy()
-    query.pop("before", None)
+    for param in ("before", "clear"):
+        query.pop(param, None)
     context = {
         "form": form,
         "entries": entries,
@@ -29,9 +29,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "next_before": entries[-1].pk if entries else None,
         "query": query.urlencode(),
         "actions": selectors.audit_actions(request.organisation),
+        "filters_active": filters != selectors.AuditFilters(),
     }
     if request.htmx and before:
         return render(request, "audit/list.html#rows", context)
-    if request.htmx:
-        return render(request, "audit/list.html#results", context)
-    return render(request, "audit/list.html", context)
+    status = 422 if form.errors else 200
+    return render_page(request, "audit/list.html", context, partial="results", status=status)

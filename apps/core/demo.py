@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from apps.accounts.models import ConnectionStatus, Membership, Organisation, User
 from apps.accounts.roles import Role
-from apps.sandbox.models import Account, masked_label
+from apps.audit.context import Actor
+from apps.members.services import identity_set
+from apps.sandbox.models import Account, Member, masked_label
 from apps.sandbox.seed import (
     DEMO_ACCOUNT_ID,
     SECOND_ACCOUNT_ID,
@@ -22,9 +24,12 @@ from apps.sandbox.seed import (
     management_secret,
     seed_account,
 )
+from apps.syncs.registry import streams
+from apps.syncs.runner import sync_run
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password, created only here
 DEMO_LOGINS = (
+    ("owner@demo.test", Role.OWNER),
     ("admin@demo.test", Role.ADMIN),
     ("finance@demo.test", Role.FINANCE),
     ("member@demo.test", Role.MEMBER),
@@ -59,21 +64,36 @@ def _connect(name: str, slug: str, base_url: str, secret: str) -> Organisation:
     return organisation
 
 
+# The demo member is this upstream member of the demo account, so "My spend" has spend.
+DEMO_MEMBER_UPSTREAM = "Alan"
+
+
 def _initial_sync(organisations: list[Organisation]) -> None:
     """Fill the local caches now, so the first page a person opens is not empty.
 
     The web server is not up yet, so the sandbox is reached in-process; the worker's
-    periodic syncs take over from here.
+    periodic syncs take over from here. Streams run in registration order: keys (and the
+    workspaces) before activity, whose per-key breakdown resolves through the key mirror.
     """
-    from apps.spend.models import Stream
-    from apps.spend.sync import stream_run
-
     with override_settings(OPENROUTER_TRANSPORT="wsgi"):
         for organisation in organisations:
-            # Keys first (the keys app's sync, then key alerts): the activity breakdown
-            # resolves spend to keys through that directory.
-            for stream in (Stream.KEYS, Stream.ACTIVITY, Stream.CREDITS, Stream.BUDGETS):
-                stream_run(organisation, stream)
+            for stream in streams():
+                sync_run(organisation, stream.name)
+
+
+def _link_demo_member(demo: Organisation) -> None:
+    upstream = Member.objects.filter(
+        account_id=DEMO_ACCOUNT_ID, first_name=DEMO_MEMBER_UPSTREAM
+    ).first()
+    member = User.objects.filter(email="member@demo.test").first()
+    if upstream is None or member is None:
+        return
+    identity_set(
+        actor=Actor.system(demo, "demo loader"),
+        organisation=demo,
+        user=member,
+        upstream_user_id=upstream.user_id,
+    )
 
 
 def load_demo(
@@ -107,6 +127,7 @@ def load_demo(
                 Membership.objects.update_or_create(
                     user=user, organisation=labs, defaults={"role": Role.OWNER}
                 )
+    _link_demo_member(demo)
     _initial_sync([demo, labs])
     return DemoResult(
         organisations=[demo, labs],

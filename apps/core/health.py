@@ -1,44 +1,48 @@
-"""What ``/healthz`` checks: the database, the Celery broker, the upstream API."""
+"""What ``/healthz`` checks: the database and the Celery broker (critical), and whether
+OpenRouter answered the workers' last connection checks (from the cache: no call here)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
+from django.utils import timezone
+from kombu import Connection
+from kombu.exceptions import OperationalError
+
+from apps.accounts.models import ConnectionStatus
+
+# A connection check older than this says nothing about upstream now.
+UPSTREAM_FRESH = timedelta(minutes=15)
 
 
-def check_database() -> tuple[bool, str]:
+def check_database() -> bool:
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
-        return True, "ok"
-    except Exception as exc:
-        return False, type(exc).__name__
+    except DatabaseError:
+        return False
+    return True
 
 
-def check_broker() -> tuple[bool, str]:
+def check_broker() -> bool:
     url = settings.CELERY_BROKER_URL
     if url.startswith("filesystem://"):
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
-        return (folder.is_dir(), "ok" if folder.is_dir() else "broker folder missing")
-    from kombu import Connection
-
+        return Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).is_dir()
     try:
         with Connection(url, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-        return True, "ok"
-    except Exception as exc:
-        return False, type(exc).__name__
+    except (OSError, OperationalError):
+        return False
+    return True
 
 
-def check_upstream() -> tuple[bool, str]:
-    """Reachability only: an unauthenticated ``GET /key`` answers 401 when upstream is up."""
-    if settings.OPENROUTER_TRANSPORT == "wsgi":
-        return True, "in-process"
-    try:
-        response = httpx.get(f"{settings.OPENROUTER_BASE_URL.rstrip('/')}/key", timeout=3)
-    except httpx.HTTPError as exc:
-        return False, type(exc).__name__
-    return (response.status_code < 500, f"HTTP {response.status_code}")
+def check_upstream() -> bool:
+    """True unless every recent connection check (of any organisation) failed."""
+    recent = ConnectionStatus.objects.filter(
+        checked_at__gte=timezone.now() - UPSTREAM_FRESH
+    ).values_list("ok", flat=True)
+    results = list(recent[:1000])
+    return not results or any(results)

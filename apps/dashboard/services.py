@@ -1,30 +1,32 @@
-"""Reading the organisation's live state from upstream and caching what the pages need."""
+"""What the connection check learns from upstream, kept for the pages (which never call it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from apps.accounts.models import ConnectionStatus, Organisation
-from apps.gateway import account as gateway_account
 from apps.gateway.errors import UpstreamError
 
 
-@dataclass(frozen=True)
-class CreditsView:
-    total_credits: Decimal
-    total_usage: Decimal
-
-    @property
-    def balance(self) -> Decimal:
-        return self.total_credits - self.total_usage
-
-
-def status_for(organisation: Organisation) -> ConnectionStatus:
-    status, _ = ConnectionStatus.objects.get_or_create(organisation=organisation)
+def connection_record(organisation: Organisation, key: Any) -> ConnectionStatus:
+    """Store a successful ``GET /key`` (the SDK's key metadata; never a secret)."""
+    status, _ = ConnectionStatus.objects.update_or_create(
+        organisation=organisation,
+        defaults={
+            "ok": True,
+            "message": "Connected",
+            "checked_at": timezone.now(),
+            "key_label": (key.label or "")[:64],
+            "key_is_management": bool(key.is_management_key),
+            "key_usage": key.usage,
+            "key_usage_monthly": key.usage_monthly,
+            "key_limit": key.limit,
+            "key_limit_remaining": key.limit_remaining,
+            "key_limit_reset": key.limit_reset or "",
+        },
+    )
     return status
 
 
@@ -33,39 +35,3 @@ def connection_record_failure(organisation: Organisation, error: UpstreamError) 
         organisation=organisation,
         defaults={"ok": False, "message": error.user_message[:300], "checked_at": timezone.now()},
     )
-
-
-def credits_refresh(organisation: Organisation) -> CreditsView:
-    """``GET /credits`` and remember it; raises ``UpstreamError`` (and records it)."""
-    try:
-        data = gateway_account.credits_get(organisation)
-    except UpstreamError as exc:
-        connection_record_failure(organisation, exc)
-        raise
-    now = timezone.now()
-    credits = CreditsView(
-        total_credits=Decimal(str(data.total_credits)), total_usage=Decimal(str(data.total_usage))
-    )
-    ConnectionStatus.objects.update_or_create(
-        organisation=organisation,
-        defaults={
-            "ok": True,
-            "message": "Connected",
-            "checked_at": now,
-            "total_credits": credits.total_credits,
-            "total_usage": credits.total_usage,
-            "credits_checked_at": now,
-        },
-    )
-    return credits
-
-
-def connection_check(organisation: Organisation) -> Any:
-    """``GET /key`` then ``GET /credits``; returns the key's details. Records the outcome."""
-    try:
-        key = gateway_account.current_key(organisation)
-    except UpstreamError as exc:
-        connection_record_failure(organisation, exc)
-        raise
-    credits_refresh(organisation)
-    return key

@@ -1,4 +1,4 @@
-"""Calls about the account itself: the current key, credits, activity, workspaces."""
+"""Calls about the account itself: the current key, credits, activity."""
 
 from __future__ import annotations
 
@@ -57,17 +57,3 @@ def activity_list(
     return call(
         credentials_for(organisation), lambda sdk: sdk.analytics.get_user_activity(request=request)
     ).data
-
-
-def workspaces_list(organisation: Organisation, *, page_size: int = 100) -> list[Any]:
-    """Every workspace, following ``offset``/``limit`` pages to the end."""
-    creds = credentials_for(organisation)
-    rows: list[Any] = []
-    offset = 0
-    while True:
-        page = call(creds, lambda sdk, o=offset: sdk.workspaces.list(offset=o, limit=page_size))
-        batch = page.result.data if page is not None else []
-        rows.extend(batch)
-        if len(batch) < page_size:
-            return rows
-        offset += len(batch)

@@ -8,6 +8,7 @@ still going through :func:`~apps.gateway.core.call` for retries and error mappin
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +28,13 @@ def iso_seconds(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def analytics_meta(organisation: Organisation) -> Any:
-    """Metrics, dimensions, granularities and operators the query endpoint accepts."""
-    return call(credentials_for(organisation), lambda sdk: sdk.analytics.get_analytics_meta()).data
+@dataclass(frozen=True)
+class AnalyticsResult:
+    """One analytics answer: its rows (plain dicts: the SDK models no row fields)."""
+
+    rows: list[dict[str, Any]]
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def query_body(
@@ -77,8 +82,8 @@ def _post_json(creds: Credentials, path: str, body: dict[str, Any]) -> dict[str,
         ) from None
 
 
-def analytics_query(organisation: Organisation, **query: Any) -> dict[str, Any]:
-    """Run one analytics query: ``{"rows": [...], "truncated": bool, "warnings": [...]}``.
+def analytics_query(organisation: Organisation, **query: Any) -> AnalyticsResult:
+    """Run one analytics query.
 
     A read, so it is retried like any idempotent call even though it is a POST.
     """
@@ -88,7 +93,7 @@ def analytics_query(organisation: Organisation, **query: Any) -> dict[str, Any]:
     return analytics_result(payload)
 
 
-def analytics_result(payload: dict[str, Any]) -> dict[str, Any]:
+def analytics_result(payload: dict[str, Any]) -> AnalyticsResult:
     """The useful part of a query response (``{"data": {"data": [...], "metadata": ...}}``)."""
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
@@ -96,8 +101,8 @@ def analytics_result(payload: dict[str, Any]) -> dict[str, Any]:
             "OpenRouter answered in a shape the console does not understand."
         )
     metadata = data.get("metadata") or {}
-    return {
-        "rows": [row for row in data["data"] if isinstance(row, dict)],
-        "truncated": bool(metadata.get("truncated", False)),
-        "warnings": [str(w) for w in data.get("warnings") or []],
-    }
+    return AnalyticsResult(
+        rows=[row for row in data["data"] if isinstance(row, dict)],
+        truncated=bool(metadata.get("truncated", False)),
+        warnings=[str(w) for w in data.get("warnings") or []],
+    )

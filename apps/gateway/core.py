@@ -7,11 +7,11 @@ SDK response models back, or an :class:`~apps.gateway.errors.UpstreamError`.
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import json
-import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
@@ -24,6 +24,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from apps.core.fields import reveal
 from apps.gateway import errors
+from apps.gateway.retry import RETRYABLE_STATUSES, SAFE_FOR_WRITES, backoff
 from apps.gateway.transport import http_client
 
 if TYPE_CHECKING:
@@ -31,19 +32,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504, 529})
-# A write that got one of these was refused before it was processed, so resending is safe.
-SAFE_FOR_WRITES = frozenset({429, 503})
+__all__ = ["RETRYABLE_STATUSES", "SAFE_FOR_WRITES", "Credentials", "call", "credentials_for"]
 
 
 @dataclass(frozen=True)
 class Credentials:
     base_url: str
     api_key: str = field(repr=False)
-
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(self.api_key.encode()).hexdigest()[:16]
 
 
 def credentials_for(organisation: Organisation) -> Credentials:
@@ -129,6 +124,10 @@ def _attempt(creds: Credentials, operation: Callable[[OpenRouter], T]) -> T:
         ) from None
     except sdk_errors.OpenRouterError as exc:
         raise map_sdk_error(exc) from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError):
+        # A malformed base URL (bad IDNA, an unclosed IPv6 bracket…) fails inside httpx
+        # before anything is sent; the key must not ride along in a traceback.
+        raise errors.InvalidAddress(field="base_url") from None
     except httpx.TimeoutException:
         raise errors.UpstreamTimeout() from None
     except (httpx.TransportError, sdk_errors.NoResponseError):
@@ -155,25 +154,55 @@ def _retryable(idempotent: bool) -> Callable[[BaseException], bool]:
 
 
 def backoff_seconds(state: RetryCallState) -> float:
-    """Retry-After when upstream gives one, else capped exponential backoff with full jitter."""
     exc = state.outcome.exception() if state.outcome else None
-    cap = settings.OPENROUTER_BACKOFF_CAP
-    if isinstance(exc, errors.UpstreamError) and exc.retry_after is not None:
-        return min(exc.retry_after, cap) + random.uniform(0, 0.25)  # noqa: S311 - jitter, not crypto
-    return random.uniform(0, min(cap, 0.5 * 2 ** (state.attempt_number - 1)))  # noqa: S311
+    retry_after = exc.retry_after if isinstance(exc, errors.UpstreamError) else None
+    return backoff(
+        state.attempt_number - 1,
+        retry_after=retry_after,
+        base=0.5,
+        cap=settings.OPENROUTER_BACKOFF_CAP,
+    )
 
 
 def sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
+# --- background mode ----------------------------------------------------------------------
+
+# Set while a sync runs: called before every attempt (to count calls and renew the lock).
+_observer: ContextVar[Callable[[], None] | None] = ContextVar("gateway_observer", default=None)
+
+
+@contextmanager
+def background(observer: Callable[[], None]) -> Iterator[None]:
+    """Calls made inside run once each and report every attempt to ``observer``.
+
+    A worker never sleeps on upstream's behalf: the first failure propagates and the task
+    reschedules itself (honouring Retry-After) so the worker slot serves other work.
+    """
+    token = _observer.set(observer)
+    try:
+        yield
+    finally:
+        _observer.reset(token)
+
+
+def _observed_attempt(creds: Credentials, operation: Callable[[OpenRouter], T]) -> T:
+    observer = _observer.get()
+    if observer is not None:
+        observer()
+    return _attempt(creds, operation)
+
+
 def call(creds: Credentials, operation: Callable[[OpenRouter], T], *, idempotent: bool = True) -> T:
     """Run ``operation(sdk)`` with bounded retries; raise only :class:`UpstreamError`."""
+    attempts = 1 if _observer.get() is not None else max(1, settings.OPENROUTER_MAX_ATTEMPTS)
     retrying = Retrying(
-        stop=stop_after_attempt(max(1, settings.OPENROUTER_MAX_ATTEMPTS)),
+        stop=stop_after_attempt(attempts),
         wait=backoff_seconds,
         retry=retry_if_exception(_retryable(idempotent)),
         sleep=lambda seconds: sleep(seconds),  # looked up at call time so tests can observe it
         reraise=True,
     )
-    return retrying(_attempt, creds, operation)
+    return retrying(_observed_attempt, creds, operation)

@@ -7,10 +7,13 @@ rate limits how long upstream asked us to wait.
 
 from __future__ import annotations
 
+from apps.core.errors import ConsoleError
 
-class UpstreamError(Exception):
+
+class UpstreamError(ConsoleError):
     status: int | None = None
     default_message = "OpenRouter returned an unexpected error."
+    http_status = 502
 
     def __init__(
         self,
@@ -20,14 +23,23 @@ class UpstreamError(Exception):
         request_id: str = "",
         upstream_message: str = "",
         retry_after: float | None = None,
+        field: str | None = None,
     ) -> None:
-        self.message = message or self.default_message
+        super().__init__(message, field=field)
         if status is not None:
             self.status = status
         self.request_id = request_id
         self.upstream_message = upstream_message
         self.retry_after = retry_after
-        super().__init__(self.message)
+
+    # Worth trying again later (rate limits, timeouts, outages), as opposed to a refusal.
+    transient = False
+
+    @property
+    def retryable(self) -> bool:
+        return self.transient or (
+            self.status is not None and (self.status in (408, 429) or self.status >= 500)
+        )
 
     @property
     def user_message(self) -> str:
@@ -78,15 +90,22 @@ class Conflict(UpstreamError):
 
 class RateLimited(UpstreamError):
     status = 429
+    transient = True
     default_message = "OpenRouter is rate-limiting requests; try again shortly."
 
 
 class UpstreamUnavailable(UpstreamError):
+    transient = True
     default_message = "OpenRouter is unavailable or failing right now; try again shortly."
 
 
 class UpstreamTimeout(UpstreamError):
+    transient = True
     default_message = "OpenRouter did not answer in time; try again shortly."
+
+
+class InvalidAddress(UpstreamError):
+    default_message = "The configured OpenRouter address is not a valid URL."
 
 
 class NotConnected(UpstreamError):

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from apps.gateway.core import call, credentials_for
+from apps.gateway.paging import KEYS_PAGE_SIZE
 
 if TYPE_CHECKING:
     from apps.accounts.models import Organisation
 
-KEYS_PAGE_SIZE = 100  # upstream's fixed page size for GET /keys
+__all__ = ["KEYS_PAGE_SIZE", "key_create", "key_delete", "key_get", "key_update", "keys_iter"]
 
 
 def keys_page(

@@ -7,3 +7,8 @@ class KeysConfig(AppConfig):
     name = "apps.keys"
     label = "keys"
     verbose_name = "API keys"
+
+    def ready(self) -> None:
+        from apps.keys import syncs
+
+        syncs.register_streams()

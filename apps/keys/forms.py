@@ -84,9 +84,9 @@ class KeyFieldsForm(forms.Form):
     )
     expires_at = ExpiryField()
 
-    def __init__(self, *args, workspaces: list[dict] | None = None, **kwargs):
+    def __init__(self, *args, workspaces: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(w["id"], w["name"]) for w in (workspaces or [])]
+        choices = list(workspaces or [])
         self.fields["workspace_id"].choices = choices or [("", "Default workspace")]
         self.workspace_names = dict(choices)
 
@@ -114,6 +114,50 @@ class KeyRequestForm(KeyFieldsForm):
         max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), help_text="What is it for?"
     )
     field_order = ["name", "purpose", "workspace_id", "limit", "limit_reset", "expires_at"]
+
+
+class KeyEditForm(forms.Form):
+    """The settings ``PATCH /keys/{hash}`` accepts besides the name and the on/off switch."""
+
+    limit = LimitField()
+    limit_reset = forms.ChoiceField(
+        label="Limit resets", choices=LimitReset.choices, required=False
+    )
+    include_byok_in_limit = forms.BooleanField(
+        required=False, label="Count bring-your-own-key usage against the limit"
+    )
+    workspace_id = forms.ChoiceField(label="Workspace", required=False)
+
+    def __init__(self, *args, workspaces: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workspace_id"].choices = list(workspaces or []) or [("", "Default workspace")]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("limit_reset") and cleaned.get("limit") is None:
+            self.add_error("limit_reset", "A reset period needs a limit.")
+        return cleaned
+
+    def changes(self, key) -> dict:
+        """Only what differs from the key as mirrored (an unchanged PATCH is not sent)."""
+        data = self.cleaned_data
+        wanted = {
+            "limit": data["limit"],
+            "limit_reset": data["limit_reset"] or "",
+            "include_byok_in_limit": data["include_byok_in_limit"],
+            "workspace_id": data["workspace_id"] or key.workspace_id,
+        }
+        current = {
+            "limit": key.limit,
+            "limit_reset": key.limit_reset or "",
+            "include_byok_in_limit": key.include_byok_in_limit,
+            "workspace_id": key.workspace_id,
+        }
+        changed = {k: v for k, v in wanted.items() if v != current[k]}
+        if "limit" in changed or "limit_reset" in changed:
+            # Upstream reads the pair together: send both when either moves.
+            changed.update(limit=wanted["limit"], limit_reset=wanted["limit_reset"])
+        return changed
 
 
 class LimitIncreaseForm(forms.Form):

@@ -7,15 +7,15 @@ except a request's approved secret, held encrypted until revealed or expired.
 
 from __future__ import annotations
 
-import calendar
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.fields import EncryptedTextField
+from apps.core.periods import resets_at
 
 # Sort keys that are never null, so keyset pagination can compare them directly.
 NEVER_USED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -27,19 +27,6 @@ class LimitReset(models.TextChoices):
     DAILY = "daily", "Daily"
     WEEKLY = "weekly", "Weekly"
     MONTHLY = "monthly", "Monthly"
-
-
-def next_reset(limit_reset: str, now: datetime) -> datetime | None:
-    """When a key's limit window restarts (UTC; weeks start on Monday)."""
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    if limit_reset == LimitReset.DAILY:
-        return today + timedelta(days=1)
-    if limit_reset == LimitReset.WEEKLY:
-        return today + timedelta(days=7 - today.weekday())
-    if limit_reset == LimitReset.MONTHLY:
-        days = calendar.monthrange(today.year, today.month)[1]
-        return today.replace(day=1) + timedelta(days=days)
-    return None
 
 
 class Key(models.Model):
@@ -95,6 +82,7 @@ class Key(models.Model):
             models.Index(fields=["organisation", "remaining_sort", "id"], name="key_org_remaining"),
             models.Index(fields=["organisation", "expires_at"], name="key_org_expiry"),
             models.Index(fields=["organisation", "owner"], name="key_org_owner"),
+            models.Index(fields=["organisation", "creator_label"], name="key_org_creator"),
         ]
 
     def __str__(self) -> str:
@@ -114,15 +102,22 @@ class Key(models.Model):
             self.limit_used_ratio = None
 
     @property
-    def window_usage(self) -> float:
-        """Spend counted against the limit in the current window."""
+    def window_usage_exact(self) -> Decimal:
+        """Spend counted against the limit in the current window, exactly (from the floats'
+        shortest reprs: ``10 - 1.9`` is 8.1, not 8.099999…)."""
         if self.limit is not None and self.limit_remaining is not None:
-            return max(0.0, self.limit - self.limit_remaining)
-        return {
+            used = Decimal(str(self.limit)) - Decimal(str(self.limit_remaining))
+            return max(Decimal(0), used)
+        usage = {
             "daily": self.usage_daily,
             "weekly": self.usage_weekly,
             "monthly": self.usage_monthly,
         }.get(self.limit_reset, self.usage)
+        return Decimal(str(usage))
+
+    @property
+    def window_usage(self) -> float:
+        return float(self.window_usage_exact)
 
     @property
     def used_percent(self) -> int | None:
@@ -150,7 +145,7 @@ class Key(models.Model):
 
     @property
     def resets_at(self) -> datetime | None:
-        return next_reset(self.limit_reset, timezone.now()) if self.limit is not None else None
+        return resets_at(self.limit_reset, timezone.now()) if self.limit is not None else None
 
 
 class KeyUsageSnapshot(models.Model):
@@ -179,48 +174,6 @@ class KeyUsageSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_hash[:8]} {self.date}"
-
-
-class SyncRun(models.Model):
-    """One pass (or resumed part of a pass) of the keys sync, with its outcome for the UI."""
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        OK = "ok", "Succeeded"
-        FAILED = "failed", "Failed"
-        ABANDONED = "abandoned", "Abandoned"
-
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="key_sync_runs"
-    )
-    stream = models.CharField(max_length=32, default="keys")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    rows = models.PositiveIntegerField(default=0)
-    errors = models.PositiveIntegerField(default=0)
-    message = models.CharField(max_length=500, blank=True, default="")
-    # Where a failed pass stopped, so the next run resumes instead of starting over.
-    cursor = models.JSONField(default=dict, blank=True)
-    # Filter choices for the list page (workspaces, creators), kept here to save queries.
-    facets = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-started_at", "-id"]
-        constraints = [
-            # The lock: at most one running sync per (organisation, stream).
-            models.UniqueConstraint(
-                fields=["organisation", "stream"],
-                condition=Q(status="running"),
-                name="sync_one_running",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["organisation", "stream", "-started_at"], name="sync_latest")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.stream} sync {self.status} at {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class KeyPolicy(models.Model):

@@ -8,10 +8,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from apps.keys.models import Key, KeyRequest, KeyRotation, KeyUsageSnapshot, SyncRun
+from apps.keys.models import Key, KeyRequest, KeyRotation, KeyUsageSnapshot
+from apps.keys.syncs import STREAM
+from apps.syncs.selectors import synced_once
 
 PAGE_SIZE = 50
 EXPIRING_DAYS = 14
@@ -139,24 +141,38 @@ def keys_page(organisation, filters: KeyFilters, *, after: str = "", owner=None)
     return rows, (encode_cursor(rows[-1], column) if more and rows else "")
 
 
-def sync_latest(organisation, stream: str = "keys") -> SyncRun | None:
-    return (
-        SyncRun.objects.filter(organisation=organisation, stream=stream)
-        .order_by("-started_at", "-id")
-        .first()
-    )
-
-
-def key_count(organisation) -> int | None:
-    """Unexpired keys of every workspace in the mirror (disabled included); None before a sync."""
-    if sync_latest(organisation) is None:
+def key_counts(organisation) -> dict[str, int] | None:
+    """How many keys the mirror holds, live and all (None before the first sync)."""
+    if not synced_once(organisation, STREAM):
         return None
     now = timezone.now()
-    return (
-        Key.objects.filter(organisation=organisation)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .count()
+    live = Q(disabled=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    return Key.objects.filter(organisation=organisation).aggregate(
+        total=Count("id"), live=Count("id", filter=live)
     )
+
+
+def creator_choices(organisation) -> list[str]:
+    """Every creator label the mirror holds, for the list's filter."""
+    return list(
+        Key.objects.filter(organisation=organisation)
+        .exclude(creator_label="")
+        .order_by("creator_label")
+        .values_list("creator_label", flat=True)
+        .distinct()
+    )
+
+
+def creator_user_counts(organisation) -> dict[str, int]:
+    """Upstream users who created keys, with how many keys each (by user id)."""
+    rows = (
+        Key.objects.filter(organisation=organisation)
+        .exclude(creator_user_id="")
+        .values_list("creator_user_id")
+        .annotate(n=Count("id"))
+        .order_by("creator_user_id")
+    )
+    return dict(rows)
 
 
 def key_usage_series(organisation, key_hash: str, days: int = 30) -> list[KeyUsageSnapshot]:
@@ -168,16 +184,20 @@ def key_usage_series(organisation, key_hash: str, days: int = 30) -> list[KeyUsa
     )
 
 
+def rotating_hashes(organisation) -> dict[str, KeyRotation]:
+    """Keys in a scheduled rotation (old and successor), for the list's badges. One query."""
+    out: dict[str, KeyRotation] = {}
+    for rotation in KeyRotation.objects.filter(
+        organisation=organisation, status=KeyRotation.Status.SCHEDULED
+    ):
+        out[rotation.old_key_hash] = out[rotation.new_key_hash] = rotation
+    return out
+
+
 def key_rotations(organisation, key_hash: str) -> QuerySet[KeyRotation]:
     return KeyRotation.objects.filter(organisation=organisation).filter(
         Q(old_key_hash=key_hash) | Q(new_key_hash=key_hash)
     )
-
-
-def rotations_scheduled(organisation) -> QuerySet[KeyRotation]:
-    return KeyRotation.objects.filter(
-        organisation=organisation, status=KeyRotation.Status.SCHEDULED
-    ).order_by("run_at")
 
 
 # --- hygiene --------------------------------------------------------------------------------
@@ -213,8 +233,6 @@ def hygiene_keys(organisation, check: str, *, limit: int = 500) -> list[Key]:
 
 
 def hygiene_counts(organisation) -> dict[str, int]:
-    from django.db.models import Count
-
     now = timezone.now()
     live = Q(disabled=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     aggregates = {

@@ -8,7 +8,6 @@ class SpendConfig(AppConfig):
     label = "spend"
 
     def ready(self) -> None:
-        from apps.keys.signals import workspaces_listed
-        from apps.spend.sync import workspaces_store
+        from apps.spend import syncs
 
-        workspaces_listed.connect(workspaces_store, dispatch_uid="spend.workspaces_store")
+        syncs.register_streams()

@@ -87,9 +87,9 @@ def filters_parse(
         start, end = values["start"], values["end"]
         if start > end:
             errors.append("The start date is after the end date.")
-        elif end >= today:
+        elif end > today:
             errors.append(
-                f"The range ends in the future: the latest complete day is {today - timedelta(days=1)}."
+                f"The range ends in the future: the latest day is today, {today} (still partial)."
             )
         elif (end - start).days + 1 > MAX_RANGE_DAYS:
             errors.append(f"The range is too long: at most {MAX_RANGE_DAYS} days.")

@@ -11,15 +11,7 @@ from decimal import Decimal
 from django.db import models
 
 from apps.accounts.models import Organisation
-
-MICROS = 1_000_000
-
-
-class Stream(models.TextChoices):
-    ACTIVITY = "activity", "Activity and key breakdown"
-    CREDITS = "credits", "Credits"
-    KEYS = "keys", "Keys and limits"
-    BUDGETS = "budgets", "Budgets"
+from apps.core.parse import plain_int
 
 
 class SpendSettings(models.Model):
@@ -37,92 +29,8 @@ class SpendSettings(models.Model):
 
     @property
     def thresholds(self) -> list[int]:
-        return sorted({int(x) for x in self.alert_thresholds.split(",") if x.strip().isdigit()})
-
-
-class UpstreamIdentity(models.Model):
-    """Which upstream user a console member is: their keys are those they created."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
-    upstream_user_id = models.CharField(max_length=64)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "user"], name="spend_identity_uniq")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} = {self.upstream_user_id}"
-
-
-class UpstreamMember(models.Model):
-    """The upstream organisation's member directory: names for spend by member."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    user_id = models.CharField(max_length=64)
-    email = models.EmailField(blank=True, default="")
-    name = models.CharField(max_length=200, blank=True, default="")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "user_id"], name="spend_member_uniq")
-        ]
-        ordering = ["name", "email"]
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return self.name or self.email or self.user_id
-
-
-class SyncState(models.Model):
-    """One row per (organisation, stream): the lock and the latest outcome, for the UI."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    stream = models.CharField(max_length=16, choices=Stream.choices)
-    lock_token = models.CharField(max_length=32, blank=True, default="")
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_started_at = models.DateTimeField(null=True, blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True, default="")
-    rows_written = models.IntegerField(default=0)
-    next_run_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "stream"], name="spend_state_uniq")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.organisation} {self.stream}"
-
-
-class SyncRun(models.Model):
-    class Outcome(models.TextChoices):
-        OK = "ok", "Succeeded"
-        ERROR = "error", "Failed"
-        LOCKED = "locked", "Skipped (already running)"
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    stream = models.CharField(max_length=16, choices=Stream.choices)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField()
-    outcome = models.CharField(max_length=8, choices=Outcome.choices)
-    rows = models.IntegerField(default=0)
-    calls = models.IntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True, default="")
-    duration_ms = models.IntegerField(default=0)
-
-    class Meta:
-        ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "stream", "-started_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.stream} {self.outcome} at {self.started_at}"
+        values = (plain_int(x, digits=4) for x in self.alert_thresholds.split(","))
+        return sorted({v for v in values if v is not None})
 
 
 def bulk_organisation_fk() -> models.ForeignKey:
@@ -306,26 +214,6 @@ class SpendRollupMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.dim}={self.value}"
-
-
-class SpendWorkspace(models.Model):
-    """Every workspace upstream lists (with or without keys), upserted by the keys sync."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    workspace_id = models.CharField(max_length=64)
-    name = models.CharField(max_length=100)
-    slug = models.CharField(max_length=100, blank=True, default="")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "workspace_id"], name="spend_workspace_uniq"
-            )
-        ]
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CreditSnapshot(models.Model):

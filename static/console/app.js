@@ -1,16 +1,19 @@
-// Console behaviour: toasts from HX-Trigger, the theme switch, small conveniences.
+// Console behaviour, in one file and no inline handlers (so a strict CSP holds):
+// toasts from HX-Trigger, the HTMX error rule, dialogs, live search, copy buttons,
+// select-all checkboxes and the theme switch.
 (function () {
   "use strict";
 
+  // --- toasts ------------------------------------------------------------------------
   function showToast(message, level) {
     var box = document.getElementById("toasts");
     if (!box) return;
     var el = document.createElement("div");
-    el.className = "toast" + (level === "error" ? " toast-error" : "");
+    el.className = "toast toast-" + (level || "success");
     el.setAttribute("role", level === "error" ? "alert" : "status");
     el.textContent = message;
     box.appendChild(el);
-    setTimeout(function () { el.remove(); }, 6000);
+    setTimeout(function () { el.remove(); }, level === "error" ? 10000 : 6000);
   }
   window.consoleToast = showToast;
 
@@ -19,17 +22,97 @@
     showToast(detail.message || "Done.", detail.level);
   });
 
-  // An upstream or server failure on an HTMX request: say so instead of failing silently.
+  // The HTMX rule (apps/core/kit.py): 422 and 410 are swapped like a 200; any other
+  // error swaps nothing and says why in a toast it carries. Without one, say something.
   document.body.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    if (status === 422) return; // form re-rendered with its errors
-    showToast(status === 403 ? "You are not allowed to do that." : "The request failed (" + status + "). Please try again.", "error");
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    if (status === 422 || status === 410) return;
+    var trigger = xhr && xhr.getResponseHeader("HX-Trigger");
+    if (trigger && trigger.indexOf("toast") !== -1) return;
+    showToast(status === 403 ? "You are not allowed to do that." :
+      status === 404 ? "That no longer exists: reload the page." :
+      "The request failed (" + status + "). Please try again.", "error");
   });
   document.body.addEventListener("htmx:sendError", function () {
     showToast("The console could not be reached. Check your connection.", "error");
   });
 
-  // Theme: auto (system) -> light -> dark -> auto.
+  // --- dialogs -----------------------------------------------------------------------
+  // A dialog is loaded into #modal; Cancel or Escape empties #modal (no reload). Without
+  // JavaScript the dialog is a page of its own and its Cancel is a plain link.
+  function closeDialog(dialog) {
+    var holder = dialog.closest("#modal");
+    if (holder) holder.innerHTML = "";
+    else dialog.removeAttribute("open");
+  }
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-dialog-close]");
+    if (!closer) return;
+    var dialog = closer.closest("dialog");
+    if (dialog && dialog.closest("#modal")) {
+      event.preventDefault();
+      closeDialog(dialog);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var dialog = document.querySelector("#modal dialog[open]");
+    if (dialog) closeDialog(dialog);
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "modal") {
+      var first = target.querySelector("input:not([type=hidden]), select, textarea, button");
+      if (first) first.focus();
+    }
+  });
+  document.body.addEventListener("close-modal", function () {
+    var holder = document.getElementById("modal");
+    if (holder) holder.innerHTML = "";
+  });
+
+  // --- live search: typing in a filter form's search box reloads after a pause ---------
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("form.filters input[type=search]") && input.form) {
+      input.form.dispatchEvent(new CustomEvent("search-input", { bubbles: true }));
+    }
+  });
+
+  // --- copy buttons and select-all -----------------------------------------------------
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var input = document.getElementById(button.getAttribute("data-copy"));
+    if (!input) return;
+    input.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(input.value);
+    button.textContent = "Copied";
+  });
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-select-all]")) return;
+    var scope = box.closest(box.getAttribute("data-select-all")) || document;
+    scope.querySelectorAll("input[type=checkbox][name='" + box.getAttribute("data-name") + "']")
+      .forEach(function (c) { c.checked = box.checked; });
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+  });
+
+  // --- the phone menu ----------------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-nav-toggle]");
+    if (!toggle) return;
+    var open = document.body.classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
+  // --- theme: auto (system) -> light -> dark -> auto -----------------------------------
   var order = ["auto", "light", "dark"];
   function applyTheme(choice) {
     if (choice === "auto") document.documentElement.removeAttribute("data-theme");
@@ -47,9 +130,5 @@
     current = order[(order.indexOf(current) + 1) % order.length];
     localStorage.setItem("theme", current);
     applyTheme(current);
-  });
-
-  document.addEventListener("focusin", function (event) {
-    if (event.target.matches("[data-select-on-focus]")) event.target.select();
   });
 })();

@@ -74,7 +74,7 @@ def test_non_management_key_is_refused_with_a_clear_message(
     user, organisation = fresh_org_owner
     ordinary = _ordinary_key(client_for, sandbox_account)
     response = client_for(user).post(URL, {"api_key": ordinary, "base_url": SANDBOX_BASE_URL})
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused in place, like every form
     page = response.content.decode()
     assert "not a management key" in page
     assert ordinary not in page  # the form never echoes the key back
@@ -126,7 +126,7 @@ def test_connect_page_never_renders_the_stored_key(
     for url in (
         reverse("dashboard:home"),
         reverse("dashboard:connection"),
-        reverse("dashboard:connection_details"),
+        reverse("accounts:connect"),
     ):
         assert secret not in client_for(owner).get(url).content.decode()
 

@@ -76,13 +76,22 @@ def test_invitation_form_errors_keep_input(client_for, organisation, admin):
     assert 'value="not-an-email"' in response.content.decode()
 
 
-def test_admin_cannot_invite_an_owner(client_for, organisation, admin):
+def test_admin_is_offered_and_may_grant_only_the_roles_below_owner(client_for, organisation, admin):
+    page = client_for(admin).get(reverse("accounts:members"))
+    offered = [value for value, _label in page.context["form"].fields["role"].choices]
+    assert offered == ["admin", "finance", "member"]
+    assert [v for v, _l in page.context["role_choices"]] == offered
     response = client_for(admin).post(
         reverse("accounts:invitation_create"), {"email": "o@x.io", "role": "owner"}
     )
     assert response.status_code == 422
-    assert "Only an owner" in response.content.decode()
+    assert "roles you may grant" in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+def test_owner_is_offered_every_role(client_for, organisation, owner):
+    page = client_for(owner).get(reverse("accounts:members"))
+    assert [v for v, _l in page.context["role_choices"]] == ["owner", "admin", "finance", "member"]
 
 
 def test_expired_invitation_is_refused(organisation, admin):

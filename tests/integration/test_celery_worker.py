@@ -16,6 +16,7 @@ from celery import Celery
 from django.db import connections
 
 from apps.accounts.models import ConnectionStatus, Organisation
+from apps.syncs.models import SyncRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -92,7 +93,9 @@ def test_worker_process_checks_the_connection_against_the_sandbox(
     )
     monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)  # Celery prefers this variable to broker=
     sender = Celery("itest", broker=REDIS_URL)
-    sender.send_task("apps.dashboard.tasks.connection_check", args=[organisation.pk], queue=queue)
+    sender.send_task(
+        "apps.syncs.tasks.sync_stream", args=[organisation.pk, "connection"], queue=queue
+    )
 
     deadline = time.monotonic() + 60
     status = None
@@ -106,4 +109,6 @@ def test_worker_process_checks_the_connection_against_the_sandbox(
     if status is None or status.checked_at is None:
         pytest.fail("the worker never ran the task; its output:\n" + "".join(output))
     assert status.ok, status.message
-    assert float(status.total_credits) == 100.0
+    assert status.key_is_management and status.key_label.startswith("sk-or-v1-")
+    run = SyncRun.objects.get(organisation=organisation, stream="connection")
+    assert run.outcome == "ok" and run.calls == 1

@@ -4,16 +4,15 @@ import pytest
 
 from apps.audit.context import Actor
 from apps.keys.models import Key
-from apps.keys.services import sync
-from apps.sandbox.models import Account
+from apps.syncs.runner import sync_run
 
 
 @pytest.fixture
 def synced(organisation):
-    """The organisation with its keys mirrored locally by one sync pass."""
-    run = sync.keys_sync(organisation)
-    assert run is not None and run.status == "ok", run and run.message
-    return run
+    """The organisation with its keys (and workspaces) mirrored by one sync pass."""
+    outcome = sync_run(organisation, "keys")
+    assert outcome.run.ok, outcome.run.error
+    return outcome.run
 
 
 @pytest.fixture
@@ -23,17 +22,6 @@ def actor_for():
         return Actor(organisation=organisation or membership.organisation, user=user)
 
     return make
-
-
-@pytest.fixture
-def upstream_fault(sandbox_account):
-    """``upstream_fault("503")``: every sandbox request of the account fails that way."""
-    account, _secret = sandbox_account
-
-    def set_fault(spec: str) -> None:
-        Account.objects.filter(pk=account.pk).update(fault=spec)
-
-    return set_fault
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.audit.models import AuditEntry
+from apps.core.errors import Invalid
 from apps.gateway import keys as gateway_keys
 from apps.gateway.errors import UpstreamError
 from apps.keys.models import (
@@ -17,12 +17,14 @@ from apps.keys.models import (
     KeyRequest,
     KeyRotation,
     KeyUsageSnapshot,
-    SyncRun,
 )
-from apps.keys.services import expiry, requests, rotation, sync
+from apps.keys.services import expiry, requests, rotation
 from apps.keys.services import keys as key_services
 from apps.keys.services.errors import AlreadyDecided, DuplicateName, NotAllowed, RevealRefused
 from apps.sandbox.models import ApiKey
+from apps.syncs.models import SyncRun, SyncState
+from apps.syncs.runner import sync_run
+from apps.workspaces.selectors import workspace_choices, workspace_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +38,22 @@ def _upstream_count(account) -> int:
 # --- sync -------------------------------------------------------------------------------------
 
 
+def _keys_sync(organisation):
+    return sync_run(organisation, "keys").run
+
+
 def test_sync_mirrors_every_key_of_every_workspace(organisation, sandbox_account):
     account, _ = sandbox_account
-    run = sync.keys_sync(organisation)
-    assert run.status == SyncRun.Status.OK
+    run = _keys_sync(organisation)
+    assert run.outcome == SyncRun.Outcome.OK
     assert Key.objects.filter(organisation=organisation).count() == _upstream_count(account)
     assert run.rows == _upstream_count(account)
-    assert {w["name"] for w in run.facets["workspaces"]} >= {"Default"}
+    assert {name for _id, name in workspace_choices(organisation)} >= {"Default"}
     assert Key.objects.exclude(workspace_name="").exists()
 
 
 def test_sync_writes_one_usage_snapshot_per_key_per_day(organisation, synced):
-    sync.keys_sync(organisation)  # a second run the same day upserts, it does not add
+    _keys_sync(organisation)  # a second run the same day upserts, it does not add
     keys = Key.objects.filter(organisation=organisation).count()
     assert KeyUsageSnapshot.objects.filter(organisation=organisation).count() == keys
 
@@ -57,7 +63,7 @@ def test_sync_removes_keys_deleted_upstream(organisation, synced, sandbox_accoun
     gone = ApiKey.objects.filter(account=account, is_management=False).first()
     gone.deleted_at = timezone.now()
     gone.save()
-    run = sync.keys_sync(organisation)
+    run = _keys_sync(organisation)
     assert not Key.objects.filter(organisation=organisation, hash=gone.hash).exists()
     assert "removed" in run.message
 
@@ -75,46 +81,33 @@ def test_sync_failure_is_recorded_and_the_next_run_resumes(
         return real(org, **kwargs)
 
     monkeypatch.setattr(gateway_keys, "keys_page", flaky)
-    failed = sync.keys_sync(organisation)
-    assert failed.status == SyncRun.Status.FAILED
-    assert failed.errors == 1 and "boom" in failed.message
-    assert failed.cursor["workspace"] == 1  # the first workspace was done
-    resumed = sync.keys_sync(organisation)
-    assert resumed.status == SyncRun.Status.OK
-    assert resumed.cursor == {}
-    first_page_workspace = failed.facets["workspaces"][0]["id"]
+    failed = _keys_sync(organisation)
+    assert failed.outcome == SyncRun.Outcome.ERROR and "boom" in failed.error
+    state = SyncState.objects.get(organisation=organisation, stream="keys")
+    assert state.cursor["workspace"] == 1  # the first workspace was done
+    assert state.consecutive_failures == 1
+    resumed = _keys_sync(organisation)
+    assert resumed.outcome == SyncRun.Outcome.OK
+    state.refresh_from_db()
+    assert state.cursor == {} and state.consecutive_failures == 0
+    workspaces = workspace_ids(organisation)
     # The resumed run did not page the first workspace again.
-    assert calls["n"] == 2 + len(failed.facets["workspaces"]) - 1
-    assert Key.objects.filter(organisation=organisation, workspace_id=first_page_workspace).exists()
+    assert calls["n"] == 2 + len(workspaces) - 1
+    first = Key.objects.filter(organisation=organisation).order_by("created_at").first()
+    assert first is not None
 
 
 def test_sync_upstream_outage_records_failed_run(organisation, upstream_fault):
     upstream_fault("503")
-    run = sync.keys_sync(organisation)
-    assert run.status == SyncRun.Status.FAILED
+    run = _keys_sync(organisation)
+    assert run.outcome == SyncRun.Outcome.ERROR
     assert run.finished_at is not None
-
-
-def test_two_syncs_of_one_organisation_cannot_run_at_once(organisation):
-    SyncRun.objects.create(organisation=organisation, stream="keys")
-    assert sync.keys_sync(organisation) is None
-    with pytest.raises(IntegrityError):
-        SyncRun.objects.create(organisation=organisation, stream="keys")
-
-
-def test_stale_running_sync_is_abandoned_and_does_not_block(organisation):
-    stale = SyncRun.objects.create(
-        organisation=organisation, stream="keys", started_at=timezone.now() - timedelta(hours=1)
-    )
-    assert sync.keys_sync(organisation).status == SyncRun.Status.OK
-    stale.refresh_from_db()
-    assert stale.status == SyncRun.Status.ABANDONED
 
 
 def test_sync_keeps_console_owner(organisation, synced, member, actor_for):
     key = Key.objects.filter(organisation=organisation).first()
     Key.objects.filter(pk=key.pk).update(owner=member, creator_label=member.email)
-    sync.keys_sync(organisation)
+    _keys_sync(organisation)
     key.refresh_from_db()
     assert key.owner == member and key.creator_label == member.email
 
@@ -324,6 +317,19 @@ def test_limit_increase_request_updates_the_key_on_approval(synced, member, admi
     assert ApiKey.objects.get(hash=key.hash).limit == 50.0
 
 
+def test_higher_limit_request_must_ask_for_more_than_now(synced, member, admin, actor_for):
+    req = requests.key_request_approve(actor_for(admin), _request(member, actor_for))
+    key = Key.objects.get(hash=req.key_hash)
+    for asked in (key.limit, key.limit - 1, None):
+        with pytest.raises(Invalid) as refused:
+            requests.key_request_create(
+                actor_for(member), purpose="more", name=key.name, key=key, limit=asked
+            )
+        assert refused.value.field == "limit"
+        assert f"{key.limit:,.2f}" in refused.value.message
+    assert not KeyRequest.objects.filter(kind=KeyRequest.Kind.INCREASE).exists()
+
+
 def test_member_cannot_ask_more_for_someone_elses_key(some_key, member, actor_for):
     with pytest.raises(NotAllowed):
         requests.key_request_create(
@@ -340,6 +346,8 @@ def test_rotation_creates_successor_and_disables_old_when_due(some_key, admin, a
         actor_for(admin), some_key, transition=timedelta(hours=2)
     )
     assert secret.startswith("sk-or-v1-")
+    assert successor.name == some_key.name  # the successor keeps the name, for ever
+    assert successor.hash != some_key.hash
     assert successor.limit == 7.0 and successor.limit_reset == "daily"
     assert successor.workspace_id == some_key.workspace_id
     assert rotation.rotation_finish(rot.pk) == "skipped"  # not due yet
@@ -409,7 +417,7 @@ def test_sync_includes_expired_and_disabled_keys(organisation, sandbox_account):
     expired, disabled = ApiKey.objects.filter(account=account, is_management=False)[:2]
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
     ApiKey.objects.filter(pk=disabled.pk).update(disabled=True)
-    sync.keys_sync(organisation)
+    _keys_sync(organisation)
     assert Key.objects.get(organisation=organisation, hash=expired.hash).is_expired
     assert Key.objects.get(organisation=organisation, hash=disabled.hash).disabled
 

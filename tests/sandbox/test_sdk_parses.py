@@ -6,6 +6,7 @@ import pytest
 
 from apps.gateway import account as gw_account
 from apps.gateway import keys as gw_keys
+from apps.gateway import workspaces as gw_workspaces
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ def test_sdk_reads_current_key_credits_activity_workspaces(organisation):
     credits = gw_account.credits_get(organisation)
     assert credits.total_credits == 100.0
     assert len(gw_account.activity_list(organisation)) > 0
-    assert len(gw_account.workspaces_list(organisation, page_size=2)) == 3
+    assert len(gw_workspaces.workspaces_list(organisation, page_size=2)) == 3
 
 
 def test_sdk_key_lifecycle(organisation):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from apps.gateway import account as gateway_account
-from apps.spend.models import Stream, UpstreamIdentity
-from apps.spend.sync import activity_apply, activity_window, stream_run
+from apps.members.models import UpstreamIdentity
+from apps.spend.services.sync import activity_apply, activity_window
+from apps.syncs.runner import sync_run
 from tests.spend.samples import analytics_rows_from_sandbox
 
 
@@ -21,8 +22,8 @@ def sync_activity_recorded(organisation, account) -> int:
 @pytest.fixture
 def synced(organisation, sandbox_account):
     """The organisation with keys, credits and activity synced from the sandbox."""
-    for stream in (Stream.KEYS, Stream.CREDITS):
-        stream_run(organisation, stream)
+    for stream in ("keys", "credits"):
+        assert sync_run(organisation, stream).run.ok
     sync_activity_recorded(organisation, sandbox_account[0])
     return organisation
 

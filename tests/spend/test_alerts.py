@@ -8,9 +8,9 @@ from django.core import mail
 from django.utils import timezone
 
 from apps.keys.models import Key
-from apps.spend.alerts import alerts_check
-from apps.spend.budgets import budget_lines
 from apps.spend.models import Alert, Budget, CreditSnapshot, SpendSettings
+from apps.spend.selectors.budgets import budget_lines
+from apps.spend.services.alerts import alerts_check
 
 pytestmark = pytest.mark.django_db
 

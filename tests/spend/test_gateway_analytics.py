@@ -44,7 +44,7 @@ def test_query_sends_the_contract_body_and_keeps_every_row_field(remote_org):
     assert body["time_range"] == {"start": "2026-01-01T00:00:00Z", "end": "2026-01-30T23:59:59Z"}
     assert body["dimensions"] == ["api_key_id", "model"] and body["granularity"] == "day"
     assert route.calls[0].request.headers["Authorization"].startswith("Bearer ")
-    assert answer["rows"][0]["request_count"] == "6" and answer["truncated"] is False
+    assert answer.rows[0]["request_count"] == "6" and answer.truncated is False
 
 
 @respx.mock
@@ -60,7 +60,7 @@ def test_query_maps_429_with_retry_after_and_retries_after_waiting(remote_org, g
         ]
     )
     answer = analytics.analytics_query(remote_org, metrics=["request_count"])
-    assert len(answer["rows"]) == 4
+    assert len(answer.rows) == 4
     assert gateway_sleeps and gateway_sleeps[0] >= 2
 
 
@@ -88,7 +88,7 @@ def test_a_malformed_answer_is_an_upstream_error():
 
 @respx.mock
 def test_breakdown_asks_for_two_dimensions_and_splits_a_truncated_answer(remote_org):
-    from apps.spend.sync import RunResult, activity_window, key_breakdown_fetch
+    from apps.spend.services.sync import activity_window, key_breakdown_fetch
 
     bodies = []
 
@@ -122,10 +122,9 @@ def test_breakdown_asks_for_two_dimensions_and_splits_a_truncated_answer(remote_
 
     days = activity_window()
     respx.post(f"{BASE}/analytics/query").mock(side_effect=answer)
-    result = RunResult()
-    rows = key_breakdown_fetch(remote_org, days, result)
+    rows = key_breakdown_fetch(remote_org, days)
     assert all(b["dimensions"] == ["api_key_id", "model"] for b in bodies)  # the contract's maximum
     assert "limit" not in bodies[0]
-    assert len(bodies) == 3 and result.calls == 3  # truncated, then two halves
+    assert len(bodies) == 3  # truncated, then two halves
     assert len(rows) == 2
     assert all(b["time_range"]["end"].endswith("23:59:59Z") for b in bodies)

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from apps.gateway import account as gateway_account
 from apps.gateway.analytics import analytics_result
 from apps.keys.models import Key
-from apps.spend import ingest, store
 from apps.spend.filters import Filters
 from apps.spend.models import (
     ActivityDay,
@@ -21,8 +20,10 @@ from apps.spend.models import (
     SpendRollupMonth,
 )
 from apps.spend.money import split, to_int, to_micros
-from apps.spend.selectors import BREAKDOWNS, Scope, dashboard_get
-from apps.spend.sync import activity_apply, activity_window
+from apps.spend.selectors import Scope, dashboard_get
+from apps.spend.selectors.common import BREAKDOWNS
+from apps.spend.services import ingest, store
+from apps.spend.services.sync import activity_apply, activity_window
 from tests.spend.conftest import sync_activity_recorded
 from tests.spend.samples import RECORDED_QUERY_RESPONSE, analytics_rows_from_sandbox
 
@@ -79,7 +80,7 @@ def test_recorded_analytics_answer_parses_string_counts_names_and_unknown_keys(o
         created_at="2026-01-01T00:00:00Z",
         synced_at="2026-01-06T00:00:00Z",
     )
-    rows = analytics_result(RECORDED_QUERY_RESPONSE)["rows"]
+    rows = analytics_result(RECORDED_QUERY_RESPONSE).rows
     directory = ingest.Directory(
         keys={k.hash: k for k in Key.objects.all()},
         keys_by_name={"support-bot": list(Key.objects.all())},
@@ -218,7 +219,7 @@ def test_rollups_and_raw_facts_give_the_same_dashboard(synced):
 
 
 def test_whole_months_come_from_monthly_rollups_and_agree_with_the_facts(synced):
-    from apps.spend.store import month_start
+    from apps.spend.services.store import month_start
 
     days = activity_window()
     filters = Filters(start=month_start(days[0]), end=days[-1])

@@ -1,26 +1,18 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from celery.exceptions import Retry
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.gateway import core
 from apps.gateway.errors import RateLimited
-from apps.spend import tasks
-from apps.spend.models import (
-    CreditSnapshot,
-    KeyDay,
-    SpendFact,
-    Stream,
-    SyncRun,
-    SyncState,
-    UpstreamMember,
-)
-from apps.spend.sync import INTERVALS, lock_acquire, stream_run
-from apps.spend.tasks import retry_delay
+from apps.members.models import UpstreamMember
+from apps.spend.models import CreditSnapshot, KeyDay, SpendFact
+from apps.spend.services.sync import activity_apply, activity_window
+from apps.syncs.models import SyncState
+from apps.syncs.registry import stream_get
+from apps.syncs.runner import sync_run
+from apps.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -39,97 +31,41 @@ def upstream_calls(monkeypatch):
     return calls
 
 
-def _storm(account, seconds: int, until_minutes: int = 10):
-    account.fault = f"429,retry_after={seconds}"
-    account.fault_until = timezone.now() + timedelta(minutes=until_minutes)
-    account.save()
-
-
 def test_credits_sync_appends_a_snapshot_each_run(organisation):
-    stream_run(organisation, Stream.CREDITS)
-    stream_run(organisation, Stream.CREDITS)
+    sync_run(organisation, "credits")
+    sync_run(organisation, "credits")
     assert CreditSnapshot.objects.filter(organisation=organisation).count() == 2
-    run = SyncRun.objects.filter(stream=Stream.CREDITS).first()
-    assert (run.outcome, run.rows, run.calls) == ("ok", 1, 1)
-    assert run.duration_ms >= 0
 
 
-def test_every_run_records_its_outcome_and_next_run(organisation):
-    stream_run(organisation, Stream.KEYS)
-    state = SyncState.objects.get(organisation=organisation, stream=Stream.KEYS)
-    assert state.last_success_at is not None and state.rows_written > 0
-    assert state.next_run_at - state.last_success_at == pytest.approx(
-        INTERVALS[Stream.KEYS], abs=timedelta(seconds=2)
-    )
-    assert state.locked_until is None
-
-
-def test_a_429_storm_never_retries_before_retry_after_and_recovers(
+def test_a_429_storm_is_recorded_the_page_says_stale_and_the_next_run_recovers(
     organisation, sandbox_account, gateway_sleeps, client_for, finance
 ):
     account = sandbox_account[0]
-    stream_run(organisation, Stream.CREDITS)
-    _storm(account, 3)
-    run = stream_run(organisation, Stream.CREDITS)
-    assert run.outcome == "error" and isinstance(run.exc, RateLimited)
-    assert gateway_sleeps and all(wait >= 3 for wait in gateway_sleeps)
-    assert run.exc.retry_after == pytest.approx(3, abs=1)
-    assert retry_delay(run.exc, attempt=0) >= 3
-    state = SyncState.objects.get(organisation=organisation, stream=Stream.CREDITS)
+    sync_run(organisation, "credits")
+    account.fault = "429,retry_after=3"
+    account.save()
+    outcome = sync_run(organisation, "credits")
+    assert outcome.run.outcome == "error" and isinstance(outcome.error, RateLimited)
+    assert outcome.error.retry_after == pytest.approx(3, abs=1)
+    assert gateway_sleeps == []  # the worker does not sleep; the task reschedules
+    state = SyncState.objects.get(organisation=organisation, stream="credits")
     assert "rate-limiting" in state.last_error
     # Meanwhile the page says the data is stale (last success older than two intervals).
     SyncState.objects.filter(pk=state.pk).update(
-        last_success_at=timezone.now() - 3 * INTERVALS[Stream.CREDITS]
+        last_success_at=timezone.now() - 3 * stream_get("credits").interval
     )
     page = client_for(finance).get(reverse("spend:dashboard"))
     assert b'data-testid="stale-banner"' in page.content
-    account.fault_until = timezone.now() - timedelta(seconds=1)
+    account.fault = ""
     account.save()
-    recovered = stream_run(organisation, Stream.CREDITS)
-    assert recovered.outcome == "ok"
+    assert sync_run(organisation, "credits").run.ok
     assert CreditSnapshot.objects.filter(organisation=organisation).count() == 2
-
-
-def test_a_long_retry_after_is_left_to_the_task_which_waits_at_least_that_long(
-    organisation, sandbox_account, gateway_sleeps, monkeypatch
-):
-    _storm(sandbox_account[0], 120)
-    asked: list[float] = []
-
-    def fake_retry(countdown, exc):
-        asked.append(countdown)
-        return Retry("retry", exc)
-
-    monkeypatch.setattr(tasks.spend_sync, "retry", fake_retry)
-    with pytest.raises(Retry):
-        tasks.spend_sync.run(organisation.pk, Stream.CREDITS)
-    assert gateway_sleeps == []  # past the gateway's cap: no in-call waiting at all
-    assert asked and asked[0] >= 120
-
-
-def test_retry_delay_backs_off_when_upstream_gives_no_retry_after():
-    exc = RateLimited(status=503)
-    exc.status = 503
-    assert 15 <= retry_delay(exc, attempt=0) <= 31
-    assert retry_delay(exc, attempt=10) <= tasks.BACKOFF_CAP
-
-
-def test_two_workers_never_sync_the_same_stream(organisation, upstream_calls):
-    lock_acquire(organisation, Stream.CREDITS)
-    run = stream_run(organisation, Stream.CREDITS)
-    assert run.outcome == "locked" and upstream_calls == []
-
-
-def test_a_killed_workers_lock_expires_and_the_next_run_proceeds(organisation):
-    lock_acquire(organisation, Stream.CREDITS, now=timezone.now() - timedelta(hours=1))
-    assert stream_run(organisation, Stream.CREDITS).outcome == "ok"
 
 
 def test_without_a_fresh_key_breakdown_totals_heal_and_keys_keep_their_shares(
     synced, sandbox_account
 ):
     from apps.gateway import account as gateway_account
-    from apps.spend.sync import activity_apply, activity_window
 
     account = sandbox_account[0]
     keys_before = sorted(
@@ -151,28 +87,15 @@ def test_without_a_fresh_key_breakdown_totals_heal_and_keys_keep_their_shares(
     assert not facts.filter(key_hash="").exists()
 
 
-def test_sync_all_queues_one_task_per_connected_organisation(
-    organisation, other_organisation, monkeypatch
-):
-    queued = []
-    monkeypatch.setattr(
-        tasks.spend_sync, "delay", lambda org_id, stream: queued.append((org_id, stream))
-    )
-    assert tasks.spend_sync_all.run("credits") == 2
-    assert sorted(queued) == sorted(
-        [(organisation.pk, "credits"), (other_organisation.pk, "credits")]
-    )
-
-
 # --- against the sandbox's /analytics/query (integration) --------------------------------
 
 
 def test_activity_sync_against_the_sandbox_attributes_spend_to_keys(organisation, upstream_calls):
-    stream_run(organisation, Stream.KEYS)
+    sync_run(organisation, "keys")
     upstream_calls.clear()
-    run = stream_run(organisation, Stream.ACTIVITY)
+    run = sync_run(organisation, "activity").run
     assert run.outcome == "ok", run.error
-    assert len(upstream_calls) <= 3  # /activity + one analytics query (+ one fallback)
+    assert len(upstream_calls) == run.calls <= 3  # /activity + one analytics query (+ fallback)
     assert KeyDay.objects.filter(organisation=organisation).exists()
     attributed = sum(SpendFact.objects.exclude(key_hash="").values_list("usage_micros", flat=True))
     total = sum(SpendFact.objects.values_list("usage_micros", flat=True))
@@ -184,83 +107,57 @@ def test_activity_sync_call_count_does_not_grow_with_keys(
 ):
     counts = []
     for org in (organisation, other_organisation):  # 8 keys and 3 keys
-        stream_run(org, Stream.KEYS)
+        sync_run(org, "keys")
         upstream_calls.clear()
-        assert stream_run(org, Stream.ACTIVITY).outcome == "ok"
+        assert sync_run(org, "activity").run.ok
         counts.append(len(upstream_calls))
     assert counts[0] == counts[1]
 
 
-def test_budgets_sync_against_the_sandbox_records_its_run(organisation):
-    run = stream_run(organisation, Stream.BUDGETS)
+def test_budgets_sync_reads_the_workspace_mirror_and_records_its_run(organisation, upstream_calls):
+    sync_run(organisation, "keys")  # fills the workspace mirror
+    upstream_calls.clear()
+    run = sync_run(organisation, "budgets").run
     assert run.outcome == "ok", run.error
-    assert run.calls >= 3  # workspaces, one budgets list per workspace, guardrails
+    workspaces = Workspace.objects.filter(organisation=organisation).count()
+    # one budgets list per mirrored workspace, the guardrail assignments and the guardrails
+    assert run.calls == len(upstream_calls) == workspaces + 2
 
 
-# --- the keys stream is the keys app's sync ----------------------------------------------
+# --- one source of workspaces; the member directory is its own stream --------------------
 
 
-def test_keys_stream_runs_the_keys_app_sync_listing_workspaces_once(organisation, monkeypatch):
-    from apps.gateway import account as gateway_account
+def test_the_keys_stream_lists_workspaces_once_into_the_one_mirror(organisation, monkeypatch):
+    from apps.gateway import workspaces as gateway_workspaces
     from apps.keys.models import Key
-    from apps.keys.models import SyncRun as KeySyncRun
-    from apps.spend.models import SpendWorkspace
 
     listed: list[list] = []
-    real = gateway_account.workspaces_list
+    real = gateway_workspaces.workspaces_list
 
     def counting(org, *args, **kwargs):
         listed.append(real(org, *args, **kwargs))
         return listed[-1]
 
-    monkeypatch.setattr(gateway_account, "workspaces_list", counting)
-    run = stream_run(organisation, Stream.KEYS)
+    monkeypatch.setattr(gateway_workspaces, "workspaces_list", counting)
+    run = sync_run(organisation, "keys").run
     assert run.outcome == "ok", run.error
-    assert len(listed) == 1  # one /workspaces listing, the keys app's
-    keys_run = KeySyncRun.objects.get(organisation=organisation)
-    members = UpstreamMember.objects.filter(organisation=organisation).count()
-    assert keys_run.status == "ok" and keys_run.rows > 0 and members > 0
-    assert run.rows == keys_run.rows + members  # the keys, then the member directory
-    assert Key.objects.filter(organisation=organisation).count() == keys_run.rows
+    assert len(listed) == 1  # one /workspaces listing per pass
+    assert Key.objects.filter(organisation=organisation).count() == run.rows
     stored = dict(
-        SpendWorkspace.objects.filter(organisation=organisation).values_list("workspace_id", "name")
+        Workspace.objects.filter(organisation=organisation).values_list("workspace_id", "name")
     )
     assert stored == {str(ws.id): ws.name for ws in listed[0]}
 
 
-def test_keys_stream_respects_the_keys_app_lock(organisation):
-    from apps.keys.models import Key
-    from apps.keys.models import SyncRun as KeySyncRun
-
-    KeySyncRun.objects.create(organisation=organisation, stream="keys")  # running elsewhere
-    run = stream_run(organisation, Stream.KEYS)
-    assert run.outcome == "locked"
-    assert not Key.objects.filter(organisation=organisation).exists()
-    state = SyncState.objects.get(organisation=organisation, stream=Stream.KEYS)
-    assert state.last_success_at is None and state.locked_until is None
+def test_the_members_stream_fills_the_directory(organisation):
+    run = sync_run(organisation, "members").run
+    members = UpstreamMember.objects.filter(organisation=organisation).count()
+    assert run.ok and run.rows == members > 0
 
 
-def test_keys_stream_reports_the_keys_app_failure_for_the_task_to_retry(
-    organisation, sandbox_account, gateway_sleeps
-):
-    from apps.keys.models import SyncRun as KeySyncRun
-
-    _storm(sandbox_account[0], 3)
-    run = stream_run(organisation, Stream.KEYS)
-    assert run.outcome == "error" and isinstance(run.exc, RateLimited)
-    assert run.exc.retry_after == pytest.approx(3, abs=1)
-    assert KeySyncRun.objects.get(organisation=organisation).status == "failed"
-    state = SyncState.objects.get(organisation=organisation, stream=Stream.KEYS)
-    assert state.last_success_at is None and "rate-limiting" in state.last_error
-
-
-def test_health_shows_keys_fresh_after_a_sync_started_from_the_keys_app(
-    client_for, finance, organisation
-):
-    from apps.keys.services.sync import keys_sync
-
-    assert keys_sync(organisation).status == "ok"
-    response = client_for(finance).get(reverse("spend:health"))
-    keys_row = next(s for s in response.context["streams"] if s.stream == "keys")
-    assert not keys_row.stale and keys_row.keys_run.status == "ok"
-    assert b'data-testid="keys-run"' in response.content
+def test_key_limit_alerts_follow_a_keys_sync(organisation, monkeypatch):
+    checked = []
+    monkeypatch.setattr("apps.spend.syncs.alerts_check", checked.append)
+    sync_run(organisation, "keys")
+    sync_run(organisation, "members")
+    assert checked == [organisation]  # after keys (limits), not after members

@@ -9,12 +9,13 @@ import pytest
 from django.urls import reverse
 
 from apps.keys.models import Key
-from apps.spend.models import SpendFact, Stream
-from apps.spend.sync import activity_window
+from apps.spend.models import SpendFact
+from apps.spend.services.sync import activity_window
+from apps.syncs.models import SyncState
 
 pytestmark = pytest.mark.django_db
 
-READ_PAGES = ["spend:credits", "spend:alerts", "spend:health", "spend:statement"]
+READ_PAGES = ["spend:credits", "spend:alerts", "spend:statement"]
 
 
 def _csv_total(response) -> tuple[Decimal, list[dict]]:
@@ -135,6 +136,7 @@ def test_member_export_contains_only_their_keys(client_for, member, synced, memb
     [
         ({"start": "2026-03-10", "end": "2026-03-01"}, "after the end date"),
         ({"end": "2999-01-01"}, "in the future"),
+        ({"start": "2026-03-10", "end": "2026-03-01", "granularity": "fortnight"}, "grouping"),
         ({"start": "2020-01-01"}, "too long"),
         ({"model": "nobody/nothing"}, "Unknown model"),
         ({"start": "yesterday"}, "not a date"),
@@ -148,10 +150,44 @@ def test_bad_filters_show_a_message_and_the_last_valid_view(
     good = {"start": days[3].isoformat(), "end": days[10].isoformat()}
     client.get(reverse("spend:dashboard"), good)
     response = client.get(reverse("spend:dashboard"), {**good, **params})
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: shown in place, not a broken page
     assert any(message in e for e in response.context["errors"])
     shown = response.context["data"].filters
     assert (shown.start, shown.end) == (days[3], days[10])
+    # The form keeps what was typed, the results say why they are the last valid view.
+    for name, value in params.items():
+        assert response.context["typed"][name] == value
+    partial = client.get(reverse("spend:dashboard"), {**good, **params}, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 422
+    body = partial.content.decode()
+    assert body.startswith('\n<div id="results">') or 'id="results"' in body[:200]
+    assert "<html" not in body and 'data-testid="filter-errors"' in body
+
+
+def test_today_is_accepted_as_an_end_date_and_said_to_be_partial(client_for, finance, synced):
+    from apps.spend.selectors import reporting_today
+
+    today = reporting_today(synced)
+    response = client_for(finance).get(
+        reverse("spend:dashboard"),
+        {"start": (today - timedelta(days=3)).isoformat(), "end": today.isoformat()},
+    )
+    assert response.status_code == 200 and not response.context["errors"]
+    assert b'data-testid="partial-day"' in response.content
+
+
+def test_remembered_filters_say_so_and_clear_resets_them(client_for, finance, synced):
+    client = client_for(finance)
+    model = SpendFact.objects.first().model
+    client.get(reverse("spend:dashboard"), {"model": model})
+    remembered = client.get(reverse("spend:dashboard"))
+    assert (
+        remembered.context["filters_active"]
+        and b'data-testid="filters-active"' in remembered.content
+    )
+    cleared = client.get(reverse("spend:dashboard"), {"clear": "1"})
+    assert not cleared.context["filters_active"] and cleared.context["filters"].model == ""
+    assert not client.get(reverse("spend:dashboard")).context["filters_active"]
 
 
 def test_csv_export_total_equals_the_dashboard_total(client_for, finance, synced, no_upstream):
@@ -171,30 +207,9 @@ def test_export_with_bad_filters_redirects_with_a_message(client_for, finance, s
 
 
 def test_stale_banner_when_no_recent_successful_sync(client_for, finance, synced):
-    from apps.spend.models import SyncState
-
-    SyncState.objects.filter(stream=Stream.CREDITS).update(last_success_at=None)
+    SyncState.objects.filter(stream="credits").update(last_success_at=None)
     response = client_for(finance).get(reverse("spend:dashboard"))
     assert b'data-testid="stale-banner"' in response.content
-
-
-def test_sync_now_queues_the_stream(
-    client_for, finance, synced, monkeypatch, django_capture_on_commit_callbacks
-):
-    queued = []
-    monkeypatch.setattr(
-        "apps.spend.tasks.spend_sync.delay", lambda org_id, stream: queued.append(stream)
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(finance).post(
-            reverse("spend:sync_now"), {"stream": "credits"}, HTTP_HX_REQUEST="true"
-        )
-    assert response.status_code == 200 and "HX-Trigger" in response
-    assert queued == ["credits"]
-
-
-def test_member_cannot_sync_now(client_for, member, synced):
-    assert client_for(member).post(reverse("spend:sync_now")).status_code == 403
 
 
 def test_admin_saves_settings_and_finance_cannot(client_for, admin, finance, synced):
@@ -209,8 +224,13 @@ def test_admin_saves_settings_and_finance_cannot(client_for, admin, finance, syn
 
 def test_settings_reject_bad_thresholds(client_for, admin, synced):
     data = {"timezone": "UTC", "low_balance_threshold": "-1", "alert_thresholds": "lots"}
-    response = client_for(admin).post(reverse("spend:settings"), data)
-    assert response.status_code == 400
+    response = client_for(admin).post(reverse("spend:settings"), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="settings-form"' in body and "<html" not in body
+    assert "whole percentages" in body and 'value="lots"' in body  # kept as typed
+    superscript = {**data, "low_balance_threshold": "5", "alert_thresholds": "\u00b2"}
+    assert client_for(admin).post(reverse("spend:settings"), superscript).status_code == 422
 
 
 def test_credits_page_shows_balance_burn_and_runway(client_for, finance, synced):
@@ -221,6 +241,18 @@ def test_credits_page_shows_balance_burn_and_runway(client_for, finance, synced)
     assert (
         b"credits last about" in response.content.lower() or b"Not enough data" in response.content
     )
+
+
+def test_a_negative_balance_reads_out_of_credits(client_for, finance, synced):
+    from apps.spend.models import CreditSnapshot
+
+    latest = CreditSnapshot.objects.filter(organisation=synced).first()
+    CreditSnapshot.objects.filter(pk=latest.pk).update(
+        total_usage=latest.total_credits + Decimal("40.44")
+    )
+    body = client_for(finance).get(reverse("spend:credits")).content.decode()
+    assert "-$40.44" in body and "$-" not in body
+    assert "Out of credits" in body and ">0 days<" not in body
 
 
 def test_monthly_statement_page_and_csv_agree(client_for, finance, synced):
@@ -240,7 +272,16 @@ def test_statement_rejects_a_bad_month(client_for, finance, synced):
     response = client_for(finance).get(
         reverse("spend:statement"), {"workspace": "x", "month": "13-2026"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert b'data-testid="statement-errors"' in response.content
+
+
+@pytest.mark.parametrize("typed", ["November 2026", "Nov 2026", "2026/11", "2026-11"])
+def test_statement_month_accepts_what_people_type(typed):
+    from apps.spend.forms import parse_month
+
+    assert parse_month(typed) == "2026-11"
+    assert parse_month("Smarch 2026") is None and parse_month("2026-13") is None
 
 
 def test_member_sees_budgets_page_scoped_to_them(client_for, member, synced):
@@ -331,7 +372,7 @@ def test_admin_links_a_member_to_their_upstream_user_and_the_member_then_sees_th
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and b'id="identities"' in response.content
-    assert AuditEntry.objects.filter(action="spend.identity_set").exists()
+    assert AuditEntry.objects.filter(action="member.identity_set").exists()
     assert client_for(member).get(reverse("spend:dashboard")).context["data"].total > 0
 
 
@@ -342,7 +383,10 @@ def test_linking_refuses_unknown_upstream_users_and_other_roles(
 
     membership = Membership.objects.get(user=member, organisation=synced)
     url = reverse("spend:identity_set", args=[membership.pk])
-    assert client_for(admin).post(url, {"upstream_user_id": "user_nobody"}).status_code == 400
+    refused = client_for(admin).post(
+        url, {"upstream_user_id": "user_nobody"}, HTTP_HX_REQUEST="true"
+    )
+    assert refused.status_code == 422 and "Unknown upstream user" in refused.headers["HX-Trigger"]
     assert client_for(finance).post(url, {"upstream_user_id": ""}).status_code == 403
     assert client_for(finance).get(reverse("spend:identities")).status_code == 403
 

@@ -1,28 +1,20 @@
-"""Failures the key services report to views (besides ``UpstreamError``)."""
+"""Refusals the key services raise (besides the gateway's ``UpstreamError``), in the one
+error family of ``apps.core.errors``."""
 
 from __future__ import annotations
 
+from apps.core.errors import Conflict, Gone, Invalid, NotAllowed
 
-class KeyError_(Exception):
-    """A refusal with a message fit for the page, optionally tied to a form field."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
+__all__ = ["AlreadyDecided", "DuplicateName", "NotAllowed", "RevealRefused"]
 
 
-class DuplicateName(KeyError_):
+class DuplicateName(Invalid):
     pass
 
 
-class NotAllowed(KeyError_):
+class AlreadyDecided(Conflict):
     pass
 
 
-class AlreadyDecided(KeyError_):
-    pass
-
-
-class RevealRefused(KeyError_):
+class RevealRefused(Gone):
     pass

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Membership
-from apps.accounts.roles import Role
+from apps.accounts.roles import Perm, roles_with
 from apps.keys.models import ExpiryWarning, Key
 
 THRESHOLDS = (14, 7, 1)
@@ -21,7 +21,7 @@ THRESHOLDS = (14, 7, 1)
 def _recipients(key: Key) -> list[str]:
     emails = set(
         Membership.objects.filter(
-            organisation=key.organisation, role__in=[Role.OWNER, Role.ADMIN]
+            organisation=key.organisation, role__in=roles_with(Perm.MANAGE_KEYS)
         ).values_list("user__email", flat=True)
     )
     if key.owner is not None:

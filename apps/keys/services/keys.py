@@ -68,10 +68,14 @@ def key_create(
     expires_at: datetime | None = None,
     owner=None,
     action: str = "key.create",
+    replacing: str = "",
 ) -> tuple[Key, str]:
-    """Create a key upstream and mirror it; returns ``(key, secret)``. The secret is not kept."""
+    """Create a key upstream and mirror it; returns ``(key, secret)``. The secret is not kept.
+
+    ``replacing`` is the hash of a key this one succeeds (rotation): it may share its name.
+    """
     organisation = actor.organisation
-    ensure_name_free(organisation, name)
+    ensure_name_free(organisation, name, exclude_hash=replacing)
     data, secret = gateway_keys.key_create(
         organisation,
         name=name.strip(),
@@ -117,6 +121,13 @@ def key_set_disabled(actor: Actor, key: Key, disabled: bool) -> Key:
 
 def key_set_limit(actor: Actor, key: Key, limit: float | None, limit_reset: str = "") -> Key:
     return key_update(actor, key, limit=limit, limit_reset=limit_reset, action="key.set_limit")
+
+
+def key_settings_update(actor: Actor, key: Key, **changes: Any) -> Key:
+    """Limit, reset, BYOK-in-limit and workspace from the key page; nothing sent if unchanged."""
+    if not changes:
+        return key
+    return key_update(actor, key, action="key.update_settings", **changes)
 
 
 def key_delete(actor: Actor, key: Key) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from apps.core.times import as_datetime
 from apps.keys.models import Key, KeyUsageSnapshot
+from apps.workspaces.selectors import workspace_names
 
 # Columns that upstream owns: a sync overwrites them; console-only columns are kept.
 UPSTREAM_FIELDS = (
@@ -37,17 +37,6 @@ UPSTREAM_FIELDS = (
 )
 
 
-def as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        parsed = parse_datetime(value.replace("Z", "+00:00"))
-        if parsed is not None and parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed
-    return None
-
-
 def _float(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
@@ -59,7 +48,7 @@ def key_from_upstream(organisation, data: Any, *, workspace_name: str = "") -> K
         hash=data.hash,
         name=data.name,
         label=data.label or "",
-        workspace_id=str(getattr(data, "workspace_id", "") or ""),
+        workspace_id=str(data.workspace_id or ""),
         workspace_name=workspace_name,
         disabled=bool(data.disabled),
         limit=_float(data.limit),
@@ -71,9 +60,9 @@ def key_from_upstream(organisation, data: Any, *, workspace_name: str = "") -> K
         usage_weekly=float(data.usage_weekly or 0),
         usage_monthly=float(data.usage_monthly or 0),
         created_at=as_datetime(data.created_at) or timezone.now(),
-        updated_at=as_datetime(getattr(data, "updated_at", None)),
-        expires_at=as_datetime(getattr(data, "expires_at", None)),
-        last_used_at=as_datetime(getattr(data, "last_used_at", None)),
+        updated_at=as_datetime(data.updated_at),
+        expires_at=as_datetime(data.expires_at),
+        last_used_at=as_datetime(data.last_used_at),
         creator_user_id=data.creator_user_id or "",
         creator_label=data.creator_user_id or "",
         synced_at=timezone.now(),
@@ -91,7 +80,6 @@ def key_store(organisation, data: Any, *, owner=None, creator_label: str = "") -
         fresh.creator_label = creator_label or fresh.creator_label
         fresh.workspace_name = _workspace_name(organisation, fresh.workspace_id)
         fresh.save()
-        _note_creator(organisation, fresh.creator_label)
         snapshot_store(fresh)
         return fresh
     for name in UPSTREAM_FIELDS:
@@ -126,22 +114,5 @@ def snapshot_store(key: Key) -> None:
 
 
 def _workspace_name(organisation, workspace_id: str) -> str:
-    """The workspace's name as the last sync recorded it ("" if unknown)."""
-    from apps.keys.selectors import sync_latest
-
-    run = sync_latest(organisation)
-    for ws in run.facets.get("workspaces", []) if run else []:
-        if ws["id"] == workspace_id:
-            return ws["name"]
-    return ""
-
-
-def _note_creator(organisation, label: str) -> None:
-    """Offer a new creator in the list's filter straight away, not after the next sync."""
-    from apps.keys.selectors import sync_latest
-
-    run = sync_latest(organisation)
-    if run is None or not label or label in run.facets.get("creators", []):
-        return
-    run.facets = {**run.facets, "creators": sorted([*run.facets.get("creators", []), label])}
-    run.save(update_fields=["facets"])
+    """The workspace's name from the mirror ("" if unknown)."""
+    return workspace_names(organisation).get(workspace_id, "")

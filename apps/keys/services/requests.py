@@ -15,17 +15,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import Membership
+from apps.accounts.roles import Perm, roles_with
 from apps.audit.context import Actor
 from apps.audit.services import audit_record
-from apps.gateway.errors import UpstreamError
+from apps.core.errors import ConsoleError, Invalid
+from apps.gateway.errors import NotFound
 from apps.keys.models import Key, KeyPolicy, KeyRequest
-from apps.keys.services.errors import (
-    AlreadyDecided,
-    DuplicateName,
-    KeyError_,
-    NotAllowed,
-    RevealRefused,
-)
+from apps.keys.services.errors import AlreadyDecided, DuplicateName, NotAllowed, RevealRefused
 from apps.keys.services.keys import ensure_name_free, key_create, key_update
 
 TARGET = "key_request"
@@ -101,6 +98,8 @@ def key_request_create(
     """File a request (a new key, or a higher limit on ``key``); auto-approve if policy allows."""
     if key is not None and key.owner_id != actor.user.pk:
         raise NotAllowed("You can only ask for a higher limit on your own keys.")
+    if key is not None:
+        _check_higher(key, limit)
     if key is None:
         ensure_name_free(actor.organisation, name)
         waiting = KeyRequest.objects.filter(
@@ -130,12 +129,20 @@ def key_request_create(
     if _auto_approvable(request):
         system = Actor.system(actor.organisation, "auto-approve policy")
         # On failure it stays pending with failure_message, for an admin to retry.
-        with contextlib.suppress(UpstreamError, KeyError_):
+        with contextlib.suppress(ConsoleError):
             key_request_approve(system, request, auto=True)
         request.refresh_from_db()
     if request.status == KeyRequest.Status.PENDING:
         transaction.on_commit(lambda: _notify_approvers(request))
     return request
+
+
+def _check_higher(key: Key, limit: float | None) -> None:
+    """A "higher limit" request must ask for more than the key has now."""
+    if key.limit is None:
+        raise Invalid("This key has no limit, so there is nothing to raise.", field="limit")
+    if limit is None or limit <= key.limit:
+        raise Invalid(f"Ask for more than the current limit of ${key.limit:,.2f}.", field="limit")
 
 
 def _claim(request: KeyRequest) -> None:
@@ -182,7 +189,7 @@ def key_request_approve(
                 organisation=request.organisation, hash=request.key_hash
             ).first()
             if key is None:
-                raise UpstreamError("The key this request is for no longer exists.")
+                raise NotFound("The key this request is for no longer exists.")
             key = key_update(
                 actor,
                 key,
@@ -191,10 +198,10 @@ def key_request_approve(
                 action="key.set_limit",
             )
             secret = ""
-    except Exception as exc:
-        message = getattr(exc, "user_message", None) or getattr(exc, "message", str(exc))
+    except ConsoleError as exc:
+        # Nothing was made upstream (or the refusal came before): back to the queue, with why.
         KeyRequest.objects.filter(pk=request.pk).update(
-            status=KeyRequest.Status.PENDING, failure_message=message[:500]
+            status=KeyRequest.Status.PENDING, failure_message=exc.user_message[:500]
         )
         request.refresh_from_db()
         raise
@@ -283,14 +290,11 @@ def _notify_requester(request: KeyRequest) -> None:
 
 
 def _notify_approvers(request: KeyRequest) -> None:
-    from apps.accounts.models import Membership
-    from apps.accounts.roles import Perm, role_allows
-
-    emails = [
-        m.user.email
-        for m in Membership.objects.filter(organisation=request.organisation).select_related("user")
-        if role_allows(m.role, Perm.APPROVE_KEY_REQUESTS)
-    ]
+    emails = list(
+        Membership.objects.filter(
+            organisation=request.organisation, role__in=roles_with(Perm.APPROVE_KEY_REQUESTS)
+        ).values_list("user__email", flat=True)
+    )
     if not emails:
         return
     context = {"request": request, "link": _absolute(reverse("keys:requests"))}

@@ -1,5 +1,6 @@
 """Rotation: upstream cannot change a key's secret, so the console makes a successor with
-the same settings, then disables or deletes the old key when the transition window ends.
+the same name and settings, then disables or deletes the old key when the transition
+window ends (the beat sweep ``rotations_due`` runs every minute and finishes what is due).
 """
 
 from __future__ import annotations
@@ -20,11 +21,6 @@ RETRY_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 
 
-def successor_name(name: str, now: datetime) -> str:
-    base = name.split(" (rotated ")[0]
-    return f"{base} (rotated {now:%Y-%m-%d %H:%M})"[:200]
-
-
 def key_rotate(
     actor: Actor,
     key: Key,
@@ -39,7 +35,8 @@ def key_rotate(
         expires_at = key.expires_at
     successor, secret = key_create(
         actor,
-        name=successor_name(key.name, now),
+        name=key.name,
+        replacing=key.hash,
         workspace_id=key.workspace_id,
         limit=key.limit,
         limit_reset=key.limit_reset,
@@ -71,15 +68,7 @@ def key_rotate(
                 "run_at": rotation.run_at.isoformat(),
             },
         )
-        transaction.on_commit(lambda: _schedule(rotation))
     return rotation, successor, secret
-
-
-def _schedule(rotation: KeyRotation) -> None:
-    from apps.keys.tasks import rotation_finish
-
-    # The beat sweep (rotations_due) also picks it up if this message is lost.
-    rotation_finish.apply_async(args=[rotation.pk], eta=rotation.run_at)
 
 
 def rotation_cancel(actor: Actor, rotation: KeyRotation) -> KeyRotation:

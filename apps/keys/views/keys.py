@@ -1,51 +1,57 @@
-"""Admin and finance pages for keys: list, sync, create, detail, inline edits, rotation, hygiene."""
+"""Admin and finance pages for keys: list, create, detail, edits, delete, rotation, hygiene."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from apps.accounts.access import get_for_org, org_view
 from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.audit.selectors import audit_for_target
-from apps.core.htmx import toast
-from apps.gateway.errors import UpstreamError
+from apps.core.errors import ConsoleError
+from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
 from apps.keys import forms, selectors
 from apps.keys.models import Key, KeyRotation
 from apps.keys.services import keys as key_services
 from apps.keys.services import rotation as rotation_services
-from apps.keys.services import sync as sync_services
-from apps.keys.services.errors import KeyError_
-from apps.keys.views.common import can, form_fail, key_for, page, workspaces_for
+from apps.keys.syncs import STREAM
+from apps.keys.views.common import key_for
+from apps.members.selectors import people_labels
+from apps.syncs.selectors import stream_status
+from apps.workspaces.selectors import workspace_choices
 
-# --- list, sync -----------------------------------------------------------------------------
+# --- list -------------------------------------------------------------------------------------
 
 
 def _list_context(request: HttpRequest) -> dict:
+    organisation = request.organisation
     form = forms.KeyFilterForm(request.GET or None)
     filters = form.filters()
     rows, next_cursor = selectors.keys_page(
-        request.organisation, filters, after=request.GET.get("after", "")
+        organisation, filters, after=request.GET.get("after", "")
     )
     query = request.GET.copy()
-    query.pop("after", None)
+    for param in ("after", "clear"):
+        query.pop(param, None)
     return {
         "form": form,
         "filters": filters,
+        "filters_active": filters != selectors.KeyFilters(),
         "keys": rows,
         "next_cursor": next_cursor,
         "query": query.urlencode(),
-        "run": selectors.sync_latest(request.organisation),
+        "sync": stream_status(organisation, STREAM),
         "manage": can(request, Perm.MANAGE_KEYS),
-        "sorts": selectors.SORTS,
-        "states": selectors.STATES,
+        "workspaces": workspace_choices(organisation),
+        "creators": selectors.creator_choices(organisation),
+        "people": people_labels(organisation),
+        "rotating": selectors.rotating_hashes(organisation),
     }
 
 
@@ -55,52 +61,41 @@ def key_list(request: HttpRequest) -> HttpResponse:
     context = _list_context(request)
     if request.htmx and request.GET.get("after"):
         return render(request, "keys/list.html#rows", context)
-    return page(request, "keys/list.html", "results", context)
+    return render_page(request, "keys/list.html", context, partial="results")
 
 
-@org_view(Perm.VIEW_KEYS)
-@require_GET
-def sync_status(request: HttpRequest) -> HttpResponse:
-    run = selectors.sync_latest(request.organisation)
-    return render(request, "keys/list.html#sync", {"run": run})
-
-
-@org_view(Perm.VIEW_KEYS)
-@require_POST
-def sync_now(request: HttpRequest) -> HttpResponse:
-    run = sync_services.keys_sync(request.organisation)
-    if not request.htmx:
-        return redirect("keys:list")
-    response = render(
-        request, "keys/list.html#sync", {"run": run or selectors.sync_latest(request.organisation)}
-    )
-    if run is None:
-        return toast(response, "A sync is already running.", "error")
-    if run.status != run.Status.OK:
-        return toast(response, f"Sync failed: {run.message}", "error")
-    # The results table listens for this and reloads itself.
-    trigger_client_event(response, "keys-synced", {})
-    return toast(response, run.message)
-
-
-# --- create, detail, inline edits -------------------------------------------------------------
+# --- create, detail ---------------------------------------------------------------------------
 
 
 @org_view(Perm.MANAGE_KEYS)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def key_create(request: HttpRequest) -> HttpResponse:
-    form = forms.KeyCreateForm(request.POST or None, workspaces=workspaces_for(request))
+    form = forms.KeyCreateForm(
+        request.POST or None, workspaces=workspace_choices(request.organisation)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             key, secret = key_services.key_create(Actor.from_request(request), **form.cleaned_data)
-        except (KeyError_, UpstreamError) as exc:
+        except ConsoleError as exc:
             form_fail(form, exc)
         else:
             context = {"key": key, "secret": secret, "title": "Key created"}
-            return page(request, "keys/reveal.html", "reveal", context)
-    status = 422 if form.errors else 200
-    return page(request, "keys/create.html", "form", {"form": form}, status)
+            return render_page(request, "keys/reveal.html", context, partial="reveal")
+    return render_form(request, "keys/create.html", {"form": form}, partial="form")
+
+
+def _edit_form(request: HttpRequest, key: Key, data=None) -> forms.KeyEditForm:
+    return forms.KeyEditForm(
+        data,
+        workspaces=workspace_choices(request.organisation),
+        initial={
+            "limit": key.limit,
+            "limit_reset": key.limit_reset,
+            "include_byok_in_limit": key.include_byok_in_limit,
+            "workspace_id": key.workspace_id,
+        },
+    )
 
 
 @org_view(Perm.REQUEST_KEYS)
@@ -114,14 +109,19 @@ def key_detail(request: HttpRequest, key_hash: str) -> HttpResponse:
         "series": [(s, round(100 * s.usage_daily / peak)) for s in series],
         "history": audit_for_target(request.organisation, "api_key", key.hash)[:50],
         "rotations": selectors.key_rotations(request.organisation, key.hash),
+        "creator": people_labels(request.organisation).get(key.creator_label, key.creator_label),
+        "edit_form": _edit_form(request, key) if can(request, Perm.MANAGE_KEYS) else None,
     }
-    return page(request, "keys/detail.html", "detail", context)
+    return render_page(request, "keys/detail.html", context, partial="detail")
+
+
+# --- edits ------------------------------------------------------------------------------------
 
 
 def _row(request: HttpRequest, key: Key, message: str) -> HttpResponse:
     if not request.htmx:
-        return redirect("keys:detail", key.hash)
-    context = {"key": key, "manage": True}
+        return finish(request, reverse("keys:detail", args=[key.hash]), message)
+    context = {"key": key, "manage": True, "people": people_labels(request.organisation)}
     return toast(render(request, "keys/list.html#row", context), message)
 
 
@@ -132,8 +132,8 @@ def key_toggle(request: HttpRequest, key_hash: str) -> HttpResponse:
     disabled = request.POST.get("disabled") == "true"
     try:
         key = key_services.key_set_disabled(Actor.from_request(request), key, disabled)
-    except UpstreamError as exc:
-        return toast(HttpResponse(status=502), exc.user_message, "error")
+    except ConsoleError as exc:
+        return refuse(request, exc, back=reverse("keys:list"))
     return _row(request, key, f"{key.name} {'disabled' if disabled else 'enabled'}.")
 
 
@@ -143,10 +143,10 @@ def key_disable_own(request: HttpRequest, key_hash: str) -> HttpResponse:
     key = get_for_org(request, Key, hash=key_hash, owner=request.user)
     try:
         key = key_services.key_set_disabled(Actor.from_request(request), key, True)
-    except UpstreamError as exc:
-        return toast(HttpResponse(status=502), exc.user_message, "error")
+    except ConsoleError as exc:
+        return refuse(request, exc, back=reverse("keys:mine"))
     if not request.htmx:
-        return redirect("keys:mine")
+        return finish(request, reverse("keys:mine"), f"{key.name} disabled.")
     return toast(render(request, "keys/mine.html#own_row", {"key": key}), f"{key.name} disabled.")
 
 
@@ -160,12 +160,33 @@ def key_rename(request: HttpRequest, key_hash: str) -> HttpResponse:
             key = key_services.key_rename(
                 Actor.from_request(request), key, form.cleaned_data["name"]
             )
-        except (KeyError_, UpstreamError) as exc:
+        except ConsoleError as exc:
             form_fail(form, exc)
         else:
             return _row(request, key, "Renamed.")
-    status = 422 if form.errors else 200
-    return page(request, "keys/rename.html", "rename", {"key": key, "form": form}, status)
+    return render_form(request, "keys/rename.html", {"key": key, "form": form}, partial="rename")
+
+
+@org_view(Perm.MANAGE_KEYS)
+@require_POST
+def key_edit(request: HttpRequest, key_hash: str) -> HttpResponse:
+    """The key page's settings panel: limit, reset, BYOK in the limit, workspace."""
+    key = key_for(request, key_hash)
+    form = _edit_form(request, key, request.POST)
+    if form.is_valid():
+        try:
+            key = key_services.key_settings_update(
+                Actor.from_request(request), key, **form.changes(key)
+            )
+        except ConsoleError as exc:
+            form_fail(form, exc)
+        else:
+            if not request.htmx:
+                return finish(request, reverse("keys:detail", args=[key.hash]), "Saved.")
+            context = {"key": key, "edit_form": _edit_form(request, key), "saved": True}
+            return toast(render(request, "keys/detail.html#settings", context), "Saved.")
+    context = {"key": key, "edit_form": form}
+    return render_page(request, "keys/detail.html", context, partial="settings", status=422)
 
 
 @org_view(Perm.MANAGE_KEYS)
@@ -176,23 +197,23 @@ def key_delete(request: HttpRequest, key_hash: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             key_services.key_delete(Actor.from_request(request), key)
-        except UpstreamError as exc:
-            form.add_error(None, exc.user_message)
+        except ConsoleError as exc:
+            form_fail(form, exc)
         else:
             return _deleted(request, key)
-    status = 422 if form.errors else 200
-    return page(request, "keys/delete.html", "modal", {"key": key, "form": form}, status)
+    return render_form(request, "keys/delete.html", {"key": key, "form": form}, partial="modal")
 
 
 def _deleted(request: HttpRequest, key: Key) -> HttpResponse:
-    if not request.htmx:
-        return redirect("keys:list")
-    if reverse("keys:detail", args=[key.hash]) in (request.htmx.current_url or ""):
-        # Nothing left to show on the key's own page: go to the list.
-        response = HttpResponseClientRedirect(reverse("keys:list"))
-    else:  # the list: close the modal and drop the row
-        response = render(request, "keys/delete.html#deleted", {"key": key})
-    return toast(response, f"{key.name} deleted.")
+    message = f"{key.name} deleted."
+    on_its_page = reverse("keys:detail", args=[key.hash]) in (
+        (request.htmx.current_url or "") if request.htmx else ""
+    )
+    if not request.htmx or on_its_page:
+        # Nothing left to show on the key's own page: the list, with the message there.
+        return finish(request, reverse("keys:list"), message)
+    # The list: the dialog closes (empty #modal) and the row leaves the table.
+    return toast(render(request, "keys/delete.html#deleted", {"key": key}), message)
 
 
 # --- rotation ---------------------------------------------------------------------------------
@@ -206,6 +227,7 @@ def key_rotate(request: HttpRequest, key_hash: str) -> HttpResponse:
     form = forms.RotateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        was_disabled = key.disabled
         try:
             rotation, successor, secret = rotation_services.key_rotate(
                 Actor.from_request(request),
@@ -214,32 +236,33 @@ def key_rotate(request: HttpRequest, key_hash: str) -> HttpResponse:
                 then=data["then"],
                 expires_at=data["expires_at"],
             )
-        except (KeyError_, UpstreamError) as exc:
+        except ConsoleError as exc:
             form_fail(form, exc)
         else:
             context = {
                 "key": successor,
                 "secret": secret,
                 "rotation": rotation,
+                "old_disabled": was_disabled,
                 "title": "Key rotated",
             }
-            return page(request, "keys/reveal.html", "reveal", context)
-    status = 422 if form.errors else 200
-    return page(request, "keys/rotate.html", "form", {"key": key, "form": form}, status)
+            return render_page(request, "keys/reveal.html", context, partial="reveal")
+    return render_form(request, "keys/rotate.html", {"key": key, "form": form}, partial="form")
 
 
 @org_view(Perm.MANAGE_KEYS)
 @require_POST
 def rotation_cancel(request: HttpRequest, rotation_id: int) -> HttpResponse:
     rotation = get_for_org(request, KeyRotation, pk=rotation_id)
+    back = reverse("keys:detail", args=[rotation.old_key_hash])
     try:
         rotation_services.rotation_cancel(Actor.from_request(request), rotation)
-    except KeyError_ as exc:
-        return toast(HttpResponse(status=409), exc.message, "error")
+    except ConsoleError as exc:
+        return refuse(request, exc, back=back)
+    message = "Rotation cancelled: the old key stays as it is."
     if not request.htmx:
-        return redirect("keys:detail", rotation.old_key_hash)
-    response = render(request, "keys/detail.html#rotation", {"rotation": rotation})
-    return toast(response, "Rotation cancelled: the old key stays as it is.")
+        return finish(request, back, message)
+    return toast(render(request, "keys/detail.html#rotation", {"rotation": rotation}), message)
 
 
 # --- hygiene ----------------------------------------------------------------------------------
@@ -258,7 +281,7 @@ def hygiene(request: HttpRequest) -> HttpResponse:
         "keys": selectors.hygiene_keys(request.organisation, check),
         "actions": key_services.BULK_ACTIONS,
     }
-    return page(request, "keys/hygiene.html", "results", context)
+    return render_page(request, "keys/hygiene.html", context, partial="results")
 
 
 def _bulk_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.access import get_for_org, org_view
 from apps.accounts.roles import Perm
 from apps.audit.context import Actor
-from apps.core.htmx import toast
-from apps.gateway.errors import UpstreamError
+from apps.core.errors import ConsoleError
+from apps.core.kit import can, finish, form_fail, render_form, render_page, toast, with_oob
 from apps.keys import forms, selectors
 from apps.keys.models import Key, KeyRequest
 from apps.keys.services import requests as request_services
-from apps.keys.services.errors import KeyError_
-from apps.keys.views.common import badge_oob, can, form_fail, page, workspaces_for
+from apps.keys.views.common import badge_oob
+from apps.workspaces.selectors import workspace_choices, workspace_names
 
 # --- requests (admin side) --------------------------------------------------------------------
 
@@ -30,12 +29,21 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         "pending": list(selectors.requests_pending(request.organisation)),
         "recent": selectors.requests_recent(request.organisation),
     }
-    return page(request, "keys/requests.html", "queue", context)
+    return render_page(request, "keys/requests.html", context, partial="queue")
 
 
 def _decision_page(request, key_request, approve_form, reject_form, status=200):
-    context = {"req": key_request, "approve_form": approve_form, "reject_form": reject_form}
-    return page(request, "keys/request_detail.html", "decision", context, status)
+    context = {
+        "req": key_request,
+        "approve_form": approve_form,
+        "reject_form": reject_form,
+        "workspace_name": workspace_names(request.organisation).get(
+            key_request.workspace_id, key_request.workspace_name
+        ),
+    }
+    return render_page(
+        request, "keys/request_detail.html", context, partial="decision", status=status
+    )
 
 
 @org_view(Perm.APPROVE_KEY_REQUESTS)
@@ -47,7 +55,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     approve_form = forms.ApproveForm(
         initial={
             "name": key_request.name,
-            "limit": key_request.limit,
+            "limit": f"{key_request.limit:.2f}" if key_request.limit is not None else None,
             "limit_reset": key_request.limit_reset,
             "expires_at": key_request.expires_at.strftime("%Y-%m-%dT%H:%M:%S")
             if key_request.expires_at
@@ -59,10 +67,9 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 def _decided(request: HttpRequest, key_request: KeyRequest, message: str) -> HttpResponse:
     if not request.htmx:
-        return redirect("keys:requests")
+        return finish(request, reverse("keys:requests"), message)
     response = render(request, "keys/request_detail.html#decision", {"req": key_request})
-    response.content += badge_oob(request).encode()
-    return toast(response, message)
+    return toast(with_oob(response, badge_oob(request)), message)
 
 
 @org_view(Perm.APPROVE_KEY_REQUESTS)
@@ -77,7 +84,7 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
             key_request = request_services.key_request_approve(
                 Actor.from_request(request), key_request, **form.overrides()
             )
-        except (KeyError_, UpstreamError) as exc:
+        except ConsoleError as exc:
             form_fail(form, exc)
             key_request.refresh_from_db()
         else:
@@ -97,8 +104,8 @@ def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
             key_request = request_services.key_request_reject(
                 Actor.from_request(request), key_request, reason=form.cleaned_data["reason"]
             )
-        except KeyError_ as exc:
-            form.add_error(None, exc.message)
+        except ConsoleError as exc:
+            form_fail(form, exc)
         else:
             return _decided(request, key_request, f"Rejected: {key_request.name}.")
     return _decision_page(request, key_request, forms.ApproveForm(), form, 422)
@@ -114,10 +121,9 @@ def policy(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         request_services.policy_update(Actor.from_request(request), **form.cleaned_data)
         if not request.htmx:
-            return redirect("keys:requests")
-        return toast(page(request, "keys/policy.html", "form", {"form": form}), "Saved.")
-    status = 422 if form.errors else 200
-    return page(request, "keys/policy.html", "form", {"form": form}, status)
+            return finish(request, reverse("keys:requests"), "Key request settings saved.")
+        return toast(render(request, "keys/policy.html#form", {"form": form}), "Saved.")
+    return render_form(request, "keys/policy.html", {"form": form}, partial="form")
 
 
 # --- member self-service ----------------------------------------------------------------------
@@ -134,13 +140,13 @@ def mine(request: HttpRequest) -> HttpResponse:
         ),
         "requests": selectors.requests_of(request.organisation, request.user),
     }
-    return page(request, "keys/mine.html", "mine", context)
+    return render_page(request, "keys/mine.html", context, partial="mine")
 
 
 @org_view(Perm.REQUEST_KEYS)
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    workspaces = workspaces_for(request)
+    workspaces = workspace_choices(request.organisation)
     form = forms.KeyRequestForm(request.POST or None, workspaces=workspaces)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -150,7 +156,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 workspace_name=form.workspace_names.get(data["workspace_id"], ""),
                 **data,
             )
-        except (KeyError_, UpstreamError) as exc:
+        except ConsoleError as exc:
             form_fail(form, exc)
         else:
             message = (
@@ -158,11 +164,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 if key_request.status == KeyRequest.Status.APPROVED
                 else "Request sent. You will be told when it is decided."
             )
-            if request.htmx:
-                return toast(HttpResponseClientRedirect(reverse("keys:mine")), message)
-            return redirect("keys:mine")
-    status = 422 if form.errors else 200
-    return page(request, "keys/request_form.html", "form", {"form": form}, status)
+            return finish(request, reverse("keys:mine"), message)
+    return render_form(request, "keys/request_form.html", {"form": form}, partial="form")
 
 
 @org_view(Perm.REQUEST_KEYS)
@@ -170,21 +173,22 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def request_increase(request: HttpRequest, key_hash: str) -> HttpResponse:
     key = get_for_org(request, Key, hash=key_hash, owner=request.user)
     form = forms.LimitIncreaseForm(
-        request.POST or None, initial={"limit": key.limit, "limit_reset": key.limit_reset}
+        request.POST or None,
+        initial={
+            "limit": f"{key.limit:.2f}" if key.limit is not None else None,
+            "limit_reset": key.limit_reset,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
             request_services.key_request_create(
                 Actor.from_request(request), name=key.name, key=key, **form.cleaned_data
             )
-        except (KeyError_, UpstreamError) as exc:
+        except ConsoleError as exc:
             form_fail(form, exc)
         else:
-            if request.htmx:
-                return HttpResponseClientRedirect(reverse("keys:mine"))
-            return redirect("keys:mine")
-    status = 422 if form.errors else 200
-    return page(request, "keys/increase.html", "form", {"form": form, "key": key}, status)
+            return finish(request, reverse("keys:mine"), "Request sent for a higher limit.")
+    return render_form(request, "keys/increase.html", {"form": form, "key": key}, partial="form")
 
 
 def _reveal_template(request: HttpRequest) -> str:
@@ -198,15 +202,13 @@ def request_reveal(request: HttpRequest, request_id: int) -> HttpResponse:
     key_request = get_for_org(request, KeyRequest, pk=request_id, requester=request.user)
     try:
         secret = request_services.key_request_reveal(Actor.from_request(request), key_request)
-    except KeyError_ as exc:
-        context = {"req": key_request, "refused": exc.message}
+    except ConsoleError as exc:
+        context = {"req": key_request, "refused": exc.user_message}
         return render(request, _reveal_template(request), context, status=410)
     key = Key.objects.filter(organisation=request.organisation, hash=key_request.key_hash).first()
     context = {"req": key_request, "secret": secret, "key": key}
     response = render(request, _reveal_template(request), context)
-    if request.htmx:
-        response.content += badge_oob(request).encode()
-    return response
+    return with_oob(response, badge_oob(request)) if request.htmx else response
 
 
 @org_view(Perm.REQUEST_KEYS)

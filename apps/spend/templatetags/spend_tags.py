@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import json_script
 
 from apps.spend.models import Dim
-from apps.spend.selectors import Row
+from apps.spend.selectors.dashboard import Row
 
 register = template.Library()
 
@@ -56,19 +56,6 @@ def breakdown_list(data) -> list[tuple[str, str, list]]:
 
 
 @register.filter
-def usd(value) -> str:
-    """Money to the cent (faster than floatformat on pages with hundreds of figures)."""
-    if value is None or value == "":
-        return ""
-    return f"{Decimal(value):,.2f}"
-
-
-@register.filter
-def pct(value) -> str:
-    return f"{Decimal(value):.1f}"
-
-
-@register.filter
 def chart_data(rows, name: str):
     """The chart's numbers as a JSON script element (read by static/spend/charts.js).
 
@@ -78,8 +65,3 @@ def chart_data(rows, name: str):
     top = list(rows) if element_id == "chart-series" else list(rows)[:15]
     payload = {"labels": [r.label for r in top], "values": [float(r.usage) for r in top]}
     return json_script(payload, element_id)
-
-
-@register.filter
-def get_item(mapping: dict, key):
-    return mapping.get(key, "")

@@ -7,7 +7,7 @@ from apps.core.demo import DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo: sandbox data, demo organisations connected to it, and three demo logins."
+    help = "Load the demo: sandbox data, demo organisations connected to it, and the demo logins."
 
     def add_arguments(self, parser):
         parser.add_argument(

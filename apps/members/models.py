@@ -1,0 +1,53 @@
+"""The upstream organisation's people, and which console user each one is."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class UpstreamMember(models.Model):
+    """One member of the upstream organisation (``/organization/members``), mirrored."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    user_id = models.CharField(max_length=64)
+    email = models.EmailField(blank=True, default="")
+    name = models.CharField(max_length=200, blank=True, default="")
+    role = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user_id"], name="upstream_member_uniq")
+        ]
+        ordering = ["name", "email"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email or self.user_id
+
+
+class UpstreamIdentity(models.Model):
+    """Which upstream user a console member is: their keys are those that user created."""
+
+    class Source(models.TextChoices):
+        EMAIL = "email", "Same email"
+        MANUAL = "manual", "Linked by an admin"
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    upstream_user_id = models.CharField(max_length=64)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="upstream_identity_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} = {self.upstream_user_id}"
