@@ -274,19 +274,30 @@ def data_region(request) -> str:
 
 
 def failing_providers(request) -> frozenset[str]:
-    """Providers made to fail for this request (``X-Sandbox-Provider-Fault: openai,azure``)."""
+    """Endpoint copies made to fail for this request: ``X-Sandbox-Provider-Fault:
+    openai, anthropic:shared, azure:byok`` (a provider, or only its shared or BYOK copies)."""
     if request is None:
         return frozenset()
     raw = request.META.get(PROVIDER_FAULT_HEADER, "")
-    return frozenset(_slug(v) for v in raw.split(",") if v.strip())
+    failing = set()
+    for item in raw.split(","):
+        name, _, part = item.strip().partition(":")
+        if name:
+            failing.add(f"{_slug(name)}:{part.strip().lower()}" if part else _slug(name))
+    return frozenset(failing)
+
+
+def _fails(copy: Candidate, failing: frozenset[str]) -> bool:
+    part = "byok" if copy.is_byok else "shared"
+    return copy.provider in failing or f"{copy.provider}:{part}" in failing
 
 
 def attempt(copies: list[Candidate], failing: frozenset[str]) -> tuple[Candidate | None, list]:
-    """Try the copies in order: the first whose provider is up serves. Returns it (None
+    """Try the copies in order: the first that does not fail serves. Returns it (None
     when all failed) and the ``provider_responses`` of every attempt."""
     responses = []
     for copy in copies:
-        up = copy.provider not in failing
+        up = not _fails(copy, failing)
         responses.append(
             {
                 "status": 200 if up else 503,
