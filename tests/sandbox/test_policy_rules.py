@@ -725,6 +725,14 @@ RULES: dict[str, Rule] = {
         "=Request blocked by content filter: ticket",
         {**FORBIDDEN, "reason": "content_filter", "guardrail_id": "$g", "scope": "api_key"},
     ),
+    "custom patterns are JavaScript regexes (named groups)": Rule(
+        filters(
+            "ticket ACME-123456",
+            content_filters=[{"pattern": r"(?<ticket>ACME-\d{6})", "action": "block"}],
+        ),
+        403,
+        "[BLOCKED]",
+    ),
     "a custom block pattern without a label names [BLOCKED]": Rule(
         filters(
             "ticket ACME-123456", content_filters=[{"pattern": r"ACME-\d{6}", "action": "block"}]
