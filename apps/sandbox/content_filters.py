@@ -261,15 +261,8 @@ def map_prompts(body: dict, fn) -> dict:
     for name in ("prompt", "query"):
         if isinstance(out.get(name), str):
             out[name] = fn(out[name], True)
-    if isinstance(out.get("documents"), list):
-        out["documents"] = [
-            {**d, "text": fn(d["text"], True)}
-            if isinstance(d, dict) and isinstance(d.get("text"), str)
-            else fn(d, True)
-            if isinstance(d, str)
-            else d
-            for d in out["documents"]
-        ]
+    if isinstance(out.get("documents"), list):  # strings or {"text": ...}, like parts
+        out["documents"] = _parts(out["documents"], True, fn)
     return out
 
 

@@ -315,6 +315,13 @@ def regions(default: list | None, key: list | None = None, region: str | None = 
 
 def served_in_europe(setup: Setup, response) -> None:
     assert generation(setup.secret, response.json()["id"])["data_region"] == "europe"
+    listed = models_user(setup.secret, "europe")
+    assert "openai/gpt-4o-mini" in listed and "deepseek/deepseek-r1-0528" not in listed
+
+
+def grok_unlisted(setup: Setup, _response) -> None:
+    listed = models_user(setup.secret)
+    assert "x-ai/grok-4" not in listed and "openai/gpt-4.1" in listed
 
 
 # --- content filters (guardrails, sensitive-info and prompt-injection guides) --------------
@@ -642,6 +649,7 @@ RULES: dict[str, Rule] = {
         403,
         "zero data retention",
         {"reason": "zdr_required", "guardrail_id": "$g"},
+        check=grok_unlisted,
     ),
     "ZDR for other models keeps their ZDR providers": Rule(
         zdr({"enforce_zdr_other": True}, "qwen/qwen3-235b-a22b-2507"),
@@ -985,3 +993,64 @@ def test_endpoints_list_several_providers_and_zdr_lists_only_zdr_ones():
     names = {(e["model_id"], e["provider_name"]) for e in zdr}
     assert ("openai/gpt-4.1", "Azure") in names and ("openai/gpt-4.1", "OpenAI") not in names
     assert not any(e["model_id"] == "google/veo-3.1" for e in zdr)  # video retains by design
+
+
+WAV = "UklGRgAAAABXQVZF" + "A" * 64
+ROUTES = {
+    "/chat/completions": chat(),
+    "/messages": {"model": "anthropic/claude-haiku-4.5", "max_tokens": 32, **chat()},
+    "/responses": {"model": "openai/gpt-4.1-mini", "input": "Hello"},
+    "/embeddings": {"model": "openai/text-embedding-3-small", "input": "Hello"},
+    "/rerank": {"model": "cohere/rerank-v3.5", "query": "cats", "documents": ["cats purr"]},
+    "/audio/speech": {"model": "openai/gpt-4o-mini-tts", "input": "Hello", "voice": "alloy"},
+    "/audio/transcriptions": {
+        "model": "openai/whisper-1",
+        "input_audio": {"data": WAV, "format": "wav"},
+    },
+    "/images": {"model": "black-forest-labs/flux-schnell", "prompt": "a kite"},
+    "/videos": {"model": "google/veo-3.1", "prompt": "waves", "duration": 4},
+}
+
+
+@pytest.mark.parametrize("path", list(ROUTES))
+def test_every_inference_route_enforces_budgets_and_regions(seeded, path):
+    account, secret = seeded
+    account.refresh_from_db()
+    lab = Lab(account, secret)
+    budget = lab.budget("daily", TINY)
+    _h, key_secret = lab.key()
+    spent(key_secret)
+    refused = call(key_secret, path, ROUTES[path])
+    assert refused.status_code == 403, refused.content
+    body = refused.json()
+    metadata = body["metadata"] if body.get("type") == "error" else body["error"]["metadata"]
+    assert (metadata["scope"], metadata["budget_id"]) == ("workspace", budget)
+    # A region the default guardrail does not allow is refused before any budget.
+    lab.default_guardrail(allowed_data_regions=["europe"])
+    refused = call(key_secret, path, ROUTES[path])
+    assert refused.status_code == 403
+    body = refused.json()
+    metadata = body["metadata"] if body.get("type") == "error" else body["error"]["metadata"]
+    assert metadata["reason"] == "data_region_not_allowed"
+
+
+def test_redaction_reaches_every_prompt_field(seeded):
+    account, secret = seeded
+    lab = Lab(account, secret)
+    key_hash, key_secret = lab.key()
+    lab.guardrail(keys=[key_hash], content_filter_builtins=[{"slug": "email", "action": "redact"}])
+    body = {
+        "model": "cohere/rerank-v3.5",
+        "query": "mail ada@example.com",
+        "documents": ["write to ada@example.com", {"text": "or grace@example.org"}],
+    }
+    reranked = call(key_secret, "/rerank", body).json()["results"]
+    assert sorted(r["document"]["text"] for r in reranked) == ["or [EMAIL]", "write to [EMAIL]"]
+    system = {
+        "model": "anthropic/claude-haiku-4.5",
+        "max_tokens": 64,
+        "system": "Reply to ada@example.com",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+    }
+    answer = call(key_secret, "/messages", system).json()["content"][0]["text"]
+    assert "ada@example.com" not in answer and "[EMAIL]" in answer
