@@ -30,12 +30,18 @@ REASONING_PARAMS = (*CHAT_PARAMS, "reasoning", "include_reasoning")
 OPEN_PARAMS = (*CHAT_PARAMS, "top_k", "min_p", "repetition_penalty", "logit_bias", "logprobs")
 
 
+def endpoint_uuid(permaslug: str, provider: str) -> str:
+    """A stable id for one provider's endpoint of one model."""
+    return str(uuid.uuid5(_NS, f"{permaslug}:{provider}"))
+
+
 @dataclass(frozen=True)
 class Provider:
     slug: str
     name: str  # display name, one of OpenRouter's ProviderName values
     headquarters: str = "US"
-    zdr: bool = False
+    zdr: bool = False  # its endpoints retain no prompts (listed by /endpoints/zdr)
+    regions: tuple[str, ...] = ("us",)  # data regions its infrastructure serves in-region
 
     @property
     def privacy_policy_url(self) -> str:
@@ -64,7 +70,8 @@ class CatalogModel:
 
     @property
     def endpoint_id(self) -> str:
-        return str(uuid.uuid5(_NS, f"{self.permaslug}:{self.provider}"))
+        """The id of the endpoint of its primary provider (``routing.py`` has the others)."""
+        return endpoint_uuid(self.permaslug, self.provider)
 
     @property
     def author(self) -> str:
@@ -75,22 +82,28 @@ class CatalogModel:
         return f"{self.name} served in the OpenRouter sandbox by {PROVIDERS[self.provider].name}."
 
 
+# ZDR and regions follow OpenRouter's documentation: first-party OpenAI, Anthropic and Google
+# AI Studio endpoints retain prompts (Azure, Bedrock and Vertex do not); regional traffic
+# (eu./us. domains) only reaches providers with infrastructure in that region.
 PROVIDERS = {
     p.slug: p
     for p in [
-        Provider("openai", "OpenAI", zdr=True),
-        Provider("anthropic", "Anthropic", zdr=True),
-        Provider("google-vertex", "Google", zdr=True),
-        Provider("mistral", "Mistral", "FR"),
+        Provider("openai", "OpenAI"),
+        Provider("anthropic", "Anthropic"),
+        Provider("google-vertex", "Google", zdr=True, regions=("us", "europe")),
+        Provider("mistral", "Mistral", "FR", regions=("europe",)),
         Provider("deepinfra", "DeepInfra", zdr=True),
         Provider("together", "Together"),
         Provider("groq", "Groq", zdr=True),
         Provider("fireworks", "Fireworks"),
         Provider("cohere", "Cohere", "CA"),
         Provider("xai", "xAI"),
-        Provider("deepseek", "DeepSeek", "CN"),
-        Provider("black-forest-labs", "Black Forest Labs", "DE"),
-        Provider("minimax", "Minimax", "CN"),
+        Provider("deepseek", "DeepSeek", "CN", regions=()),
+        Provider("black-forest-labs", "Black Forest Labs", "DE", regions=("europe",)),
+        Provider("minimax", "Minimax", "CN", regions=()),
+        Provider("azure", "Azure", zdr=True, regions=("us", "europe")),
+        Provider("amazon-bedrock", "Amazon Bedrock", zdr=True, regions=("us", "europe")),
+        Provider("google-ai-studio", "Google AI Studio"),
     ]
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.sandbox.catalog import PROVIDERS, CatalogModel
+from apps.sandbox.routing import ModelEndpoint
 
 SITE = "https://openrouter.ai"
 
@@ -80,8 +81,10 @@ def model_json(model: CatalogModel) -> dict[str, Any]:
     return data
 
 
-def endpoint_json(model: CatalogModel) -> dict[str, Any]:
-    provider = PROVIDERS[model.provider]
+def endpoint_json(endpoint: ModelEndpoint) -> dict[str, Any]:
+    """One provider endpoint of a model (``/models/{a}/{s}/endpoints``, ``/endpoints/zdr``)."""
+    model = endpoint.model
+    provider = PROVIDERS[endpoint.provider]
     return {
         "name": f"{provider.name} | {model.permaslug}",
         "model_id": model.id,

@@ -163,6 +163,15 @@ def _authenticate(request: HttpRequest) -> Caller | None:
     return Caller(account=key.account, key=key)
 
 
+def authenticate_quietly(request: HttpRequest) -> Caller | None:
+    """The caller of a request, or None when its key is missing or unusable (the
+    endpoint wrapper answers those; a pre-processing step only needs to know)."""
+    try:
+        return _authenticate(request)
+    except ApiError:
+        return None
+
+
 def endpoint(*, auth: str = "management", methods: tuple[str, ...] = ("GET",)):
     """Wrap a sandbox view. ``auth``: ``management``, ``key`` (any key), ``optional``."""
 

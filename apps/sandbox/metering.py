@@ -1,9 +1,10 @@
 """Charging one inference request: the pre-flight check, the Generation, the day's ledger.
 
-Every inference view calls :func:`authorize` before doing any work (402/403 like
-upstream, via ``enforcement.py``) and :func:`record` once the answer is known. Spend
-lands in ``ActivityRecord`` — the ledger that ``/credits``, key usage and budgets read —
-so credits and key limits go down with every call.
+Every inference view calls :func:`authorize` before doing any work (402/403/404 like
+upstream, via ``enforcement.py``; it answers the route that serves) and :func:`record`
+once the answer is known. Spend lands in ``ActivityRecord`` — the ledger that
+``/credits``, key usage and budgets read — so credits and key limits go down with every
+call, per served endpoint, with BYOK spend apart (``byok_usage_inference``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.sandbox.catalog import MODELS, PROVIDERS, CatalogModel
-from apps.sandbox.enforcement import applicable_guardrails, check_inference
+from apps.sandbox import routing
+from apps.sandbox.catalog import MODELS, CatalogModel
+from apps.sandbox.content_filters import Screen, merged_rules, screen
+from apps.sandbox.enforcement import Inquiry, Refusal, Route, accessible, evaluate
 from apps.sandbox.http import ApiError, Caller
 from apps.sandbox.models import ActivityRecord, ApiKey, Generation
+from apps.sandbox.policy import KeyPolicy
 from apps.sandbox.routers import SANDBOX_ALIAS
+from apps.sandbox.routing import Candidate, ModelEndpoint, endpoints_of
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -55,54 +60,84 @@ class Charge:
         return round(self.prompt_tokens * model.prompt_price, 10)
 
 
-def authorize(caller: Caller, model: CatalogModel, cost_estimate: float) -> None:
-    """Refuse like upstream before serving: 403 for management keys, guardrails and
-    workspace budgets; 402 for the key's limit or an empty balance."""
+def _token_cost(model: CatalogModel, charge: Charge) -> float:
+    """The in-flight estimate: token prices only (no per-unit or per-request fees)."""
+    return round(
+        charge.prompt_tokens * model.prompt_price
+        + charge.completion_tokens * model.completion_price,
+        10,
+    )
+
+
+def authorize(
+    caller: Caller,
+    model: CatalogModel,
+    charge: Charge,
+    *,
+    request=None,
+    body: dict | None = None,
+) -> Route:
+    """Refuse like upstream before serving (``enforcement.evaluate``: region, budgets,
+    balance, guardrail access, routing, the in-flight estimate, content filters), else the
+    route that serves. ``request`` gives the data region, provider faults and the content
+    filters' verdict; ``body`` the ``provider`` preferences."""
     if caller.is_management:
         raise ApiError(
             403,
             "Management keys cannot be used for inference",
             metadata={"error_type": "permission_denied"},
         )
-    check_inference(caller, model.id, cost_estimate)
+    policy = KeyPolicy(caller.account, caller.key)
+    verdict = _screen_of(request, policy, body)
+    inquiry = Inquiry(
+        model=model,
+        region=routing.data_region(request),
+        preferences=routing.preferences(body),
+        failing=routing.failing_providers(request),
+        estimate=_token_cost(model, charge),
+        content_block=verdict.refusal() if verdict is not None else None,
+    )
+    outcome = evaluate(policy, inquiry)
+    if isinstance(outcome, Refusal):
+        raise outcome.error()
+    return outcome
 
 
-def allowed_model_ids(caller: Caller) -> set[str] | None:
-    """Model ids the caller's guardrails let through (None = every model)."""
+def _screen_of(request, policy: KeyPolicy, body: dict | None) -> Screen | None:
+    """The verdict ``content_filters.screened`` left on the request, or one made now (a
+    route not wrapped at URL level still blocks, though it cannot redact any more)."""
+    verdict = getattr(request, "sandbox_screen", None) if request is not None else None
+    if verdict is None and body:
+        verdict = screen(body, merged_rules(policy.guardrails))
+    return verdict
+
+
+def allowed_model_ids(caller: Caller, request=None) -> set[str] | None:
+    """Model ids the caller's guardrails leave an endpoint for (None = every model)."""
     if caller.is_management:
         return None
-    allowed: set[str] | None = None
-    for _scope, guardrail in applicable_guardrails(caller.account, caller.key):
-        ids = {
-            m.id
-            for m in MODELS
-            if (
-                guardrail.allowed_models is None
-                or {m.id, m.permaslug} & set(guardrail.allowed_models)
-            )
-            and not (
-                guardrail.ignored_models and {m.id, m.permaslug} & set(guardrail.ignored_models)
-            )
-            and (guardrail.allowed_providers is None or m.provider in guardrail.allowed_providers)
-            and not (guardrail.ignored_providers and m.provider in guardrail.ignored_providers)
-        }
-        allowed = ids if allowed is None else allowed & ids
-    return allowed
+    policy = KeyPolicy(caller.account, caller.key)
+    region = routing.data_region(request)
+    return {m.id for m in MODELS if accessible(policy, m, region)}
 
 
-def _ledger_add(caller: Caller, model: CatalogModel, charge: Charge, cost: float) -> None:
+def _ledger_add(
+    caller: Caller, endpoint: ModelEndpoint, charge: Charge, credits: float, byok: float
+) -> None:
     """Upsert today's (key, model endpoint) row: the unique identity is date/key/model/endpoint."""
     key = caller.key
+    model = endpoint.model
     match = {
         "account": caller.account,
         "date": timezone.now().date(),
         "key_hash": key.hash,
         "model_permaslug": model.permaslug,
-        "endpoint_id": model.endpoint_id,
+        "endpoint_id": endpoint.id,
     }
     updated = ActivityRecord.objects.filter(**match).update(
         requests=F("requests") + 1,
-        usage=F("usage") + cost,
+        usage=F("usage") + credits,
+        byok_usage_inference=F("byok_usage_inference") + byok,
         prompt_tokens=F("prompt_tokens") + charge.prompt_tokens,
         completion_tokens=F("completion_tokens") + charge.completion_tokens,
         reasoning_tokens=F("reasoning_tokens") + charge.reasoning_tokens,
@@ -114,9 +149,10 @@ def _ledger_add(caller: Caller, model: CatalogModel, charge: Charge, cost: float
             user_id=key.creator_user_id,
             workspace_id=key.workspace_id,
             model=model.id,
-            provider_name=PROVIDERS[model.provider].name,
+            provider_name=endpoint.provider_name,
             requests=1,
-            usage=cost,
+            usage=credits,
+            byok_usage_inference=byok,
             prompt_tokens=charge.prompt_tokens,
             completion_tokens=charge.completion_tokens,
             reasoning_tokens=charge.reasoning_tokens,
@@ -137,11 +173,21 @@ def record(
     content_input: dict | None = None,
     content_output: dict | None = None,
     generation_id: str | None = None,
+    route: Route | None = None,
 ) -> Generation:
-    """Store the Generation, add to today's ledger row, stamp the key as used."""
+    """Store the Generation, add to today's ledger row, stamp the key as used.
+
+    ``route`` (from :func:`authorize`) says who served: a BYOK copy is paid on the
+    customer's provider account, so it costs no credits (the 5% BYOK fee is waived within
+    the monthly allowance, which sandbox traffic never reaches) and its cost is recorded as
+    ``byok_usage_inference``. Without a route, the model's primary endpoint served."""
     body = body or {}
     cost = charge.cost(model)
-    provider = PROVIDERS[model.provider].name
+    if route is None:
+        primary = Candidate(endpoints_of(model)[0])
+        route = Route(primary, routing.attempt([primary], frozenset())[1])
+    endpoint, is_byok = route.candidate.endpoint, route.candidate.is_byok
+    credits = 0.0 if is_byok else cost
     with transaction.atomic(using=SANDBOX_ALIAS):
         generation = Generation.objects.create(
             id=generation_id or new_generation_id(),
@@ -152,11 +198,12 @@ def record(
             model=model.permaslug,
             origin=request.headers.get("HTTP-Referer", ""),
             api_type=api_type,
-            provider_name=provider,
-            total_cost=cost,
-            usage=cost,
+            provider_name=endpoint.provider_name,
+            data_region=route.region,
+            total_cost=credits,
+            usage=credits,
             upstream_inference_cost=cost,
-            is_byok=False,
+            is_byok=is_byok,
             tokens_prompt=charge.prompt_tokens,
             tokens_completion=charge.completion_tokens,
             native_tokens_prompt=charge.prompt_tokens,
@@ -174,19 +221,10 @@ def record(
             http_referer=request.headers.get("HTTP-Referer"),
             user_agent=request.headers.get("User-Agent"),
             request_id=request.META.get("SANDBOX_REQUEST_ID"),
-            provider_responses=[
-                {
-                    "status": 200,
-                    "provider_name": provider,
-                    "endpoint_id": model.endpoint_id,
-                    "model_permaslug": model.permaslug,
-                    "latency": 120,
-                    "is_byok": False,
-                }
-            ],
+            provider_responses=route.attempts,
             content_input=content_input,
             content_output=content_output,
         )
-        _ledger_add(caller, model, charge, cost)
+        _ledger_add(caller, endpoint, charge, credits, cost if is_byok else 0.0)
         ApiKey.objects.filter(hash=caller.key.hash).update(last_used_at=timezone.now())
     return generation

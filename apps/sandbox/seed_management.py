@@ -135,7 +135,14 @@ def _byok(account, workspaces, keys, members, rng, start) -> None:
     from apps.sandbox.views.byok import byok_label
 
     specs = [
-        ("openai", "Prod OpenAI (primary)", workspaces[0], _secret(rng, "sk-proj-"), {}),
+        (
+            "openai",
+            "Prod OpenAI (primary)",
+            workspaces[0],
+            _secret(rng, "sk-proj-"),
+            # Only the flagship models: other default-workspace traffic stays on credits.
+            {"allowed_models": ["openai/gpt-4.1", "openai/gpt-5"]},
+        ),
         (
             "anthropic",
             "Anthropic shared",
@@ -195,7 +202,7 @@ def _guardrails(account, workspaces, keys, members, rng, start, owner) -> None:
         limit_usd=25.0,
         reset_interval="weekly",
         allowed_models=["openai/gpt-4.1-mini-2025-04-14", "google/gemini-2.5-flash"],
-        allowed_providers=["openai", "google-vertex"],
+        allowed_providers=["openai", "azure", "google-vertex"],
         policy={
             "enforce_zdr_openai": True,
             "allowed_data_regions": None,

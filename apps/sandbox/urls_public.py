@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
+from apps.sandbox.content_filters import screened
 from apps.sandbox.views import auth_keys, catalog, files, inference, videos
 
 urlpatterns = [
@@ -29,18 +30,18 @@ urlpatterns = [
     path("classifications/task", catalog.task_classifications, name="classifications"),
     path("datasets/app-rankings", catalog.app_rankings, name="app-rankings"),
     path("datasets/rankings-daily", catalog.rankings_daily, name="rankings-daily"),
-    # inference
-    path("chat/completions", inference.chat_completions, name="chat-completions"),
-    path("messages", inference.messages, name="messages"),
-    path("responses", inference.responses, name="responses"),
-    path("embeddings", inference.embeddings, name="embeddings"),
-    path("rerank", inference.rerank, name="rerank"),
-    path("audio/speech", inference.speech, name="audio-speech"),
-    path("audio/transcriptions", inference.transcriptions, name="audio-transcriptions"),
-    path("images", inference.images, name="images"),
+    # inference: guardrail content filters redact the body before the view reads it
+    path("chat/completions", screened(inference.chat_completions), name="chat-completions"),
+    path("messages", screened(inference.messages), name="messages"),
+    path("responses", screened(inference.responses), name="responses"),
+    path("embeddings", screened(inference.embeddings), name="embeddings"),
+    path("rerank", screened(inference.rerank), name="rerank"),
+    path("audio/speech", screened(inference.speech), name="audio-speech"),
+    path("audio/transcriptions", screened(inference.transcriptions), name="audio-transcriptions"),
+    path("images", screened(inference.images), name="images"),
     path("credits/coinbase", inference.coinbase_gone, name="credits-coinbase"),
     # jobs and files
-    path("videos", videos.videos_create, name="videos"),
+    path("videos", screened(videos.videos_create), name="videos"),
     path("videos/<str:job_id>", videos.video_detail, name="video"),
     path("videos/<str:job_id>/content", videos.video_content, name="video-content"),
     path("files", files.files_collection, name="files"),

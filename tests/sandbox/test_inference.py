@@ -100,7 +100,8 @@ def test_key_limit_exhausted_answers_402_with_the_key_limit_source(sandbox_accou
     account, _ = sandbox_account
     workspace = Workspace.objects.get(account=account, is_default=True)
     _key, secret = key_insert(account, workspace, name="tiny", limit=0.0000001)
-    # The first call costs more than the whole limit, so it is refused up front.
+    # A limit blocks once spent (not on an estimate): the first call runs and overshoots.
+    assert post(secret, "/chat/completions", CHAT).status_code == 200
     response = post(secret, "/chat/completions", CHAT)
     assert response.status_code == 402
     assert response.json()["error"]["metadata"]["limit_source"] == "openrouter_key_limit"
@@ -223,9 +224,9 @@ def test_messages_and_responses_skins_answer_in_their_own_shapes(inference_key):
 def test_spending_a_key_limit_turns_the_next_call_into_402(sandbox_account):
     account, _ = sandbox_account
     workspace = Workspace.objects.get(account=account, is_default=True)
-    _key, secret = key_insert(account, workspace, name="capped", limit=0.00003)
+    _key, secret = key_insert(account, workspace, name="capped", limit=0.00001)
     assert post(secret, "/chat/completions", CHAT).status_code == 200
-    assert _key_usage(secret)["limit_remaining"] < 0.00003
+    assert _key_usage(secret)["limit_remaining"] == 0  # the call overshot the limit
     assert post(secret, "/chat/completions", CHAT).status_code == 402
 
 

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from apps.sandbox.http import ApiError, Caller, endpoint, iso, ok
 from apps.sandbox.lookups import key_by_hash, workspace_by_ref
 from apps.sandbox.models import ActivityRecord
+from apps.sandbox.policy import KeyPolicy, effective_budget
 from apps.sandbox.serializers import ACTIVITY_SUMS, activity_json
 from apps.sandbox.usage import key_usage, limit_remaining, total_usage, utc_today
 
@@ -17,8 +18,13 @@ ACTIVITY_DAYS = 30
 
 @endpoint(auth="key")
 def current_key(request, caller: Caller):
+    """The key's counters plus the policy enforcement applies to it: every budget layer in
+    enforcement order, the one that blocks first, and the data regions left after the
+    guardrails intersect (``policy.KeyPolicy``, the same numbers enforcement reads)."""
     key = caller.key
     usage = key_usage(caller.account, [key.hash])[key.hash]
+    policy = KeyPolicy(caller.account, key)
+    budgets = policy.budgets()
     return ok(
         {
             "label": key.label,
@@ -36,9 +42,9 @@ def current_key(request, caller: Caller):
             "expires_at": iso(key.expires_at),
             "rate_limit": {"requests": -1, "interval": "10s", "note": "This field is deprecated."},
             "free_model_daily_requests": {"limit": 1000, "used": 0, "remaining": 1000},
-            "allowed_data_regions": ["global", "europe", "us"],
-            "budgets": [],
-            "effective_budget": None,
+            "allowed_data_regions": policy.allowed_regions(),
+            "budgets": budgets,
+            "effective_budget": effective_budget(budgets),
         }
     )
 

@@ -10,6 +10,8 @@ from django.http import JsonResponse
 from apps.sandbox import catalog_json as cj
 from apps.sandbox.catalog import MODELS, PROVIDERS, CatalogModel, find_model
 from apps.sandbox.http import ApiError, Caller, endpoint, ok, query_int
+from apps.sandbox.metering import allowed_model_ids
+from apps.sandbox.routing import endpoints_of
 from apps.sandbox.usage import utc_today
 
 SORTS = {
@@ -63,9 +65,15 @@ def filter_models(request, models: list[CatalogModel]) -> list[CatalogModel]:
     if authors := _csv(request, "model_authors"):
         models = [m for m in models if m.author in authors]
     if providers := _csv(request, "providers"):
-        models = [m for m in models if m.provider in providers]
+        models = [m for m in models if any(e.provider in providers for e in endpoints_of(m))]
     if request.GET.get("zdr", "").lower() == "true":
-        models = [m for m in models if PROVIDERS[m.provider].zdr]
+        models = [m for m in models if any(e.zdr for e in endpoints_of(m))]
+    if region := request.GET.get("region"):
+        # The Models API names the EU "eu" (guardrails say "europe").
+        wanted = {"eu": "europe", "us": "us"}.get(region.lower())
+        if wanted is None:
+            raise ApiError(400, "region must be one of: eu, us")
+        models = [m for m in models if any(e.serves(wanted) for e in endpoints_of(m))]
     if sort := request.GET.get("sort"):
         if sort not in SORTS:
             raise ApiError(400, f"sort must be one of: {', '.join(SORTS)}")
@@ -106,9 +114,8 @@ def models_count(request, caller: Caller | None):
 
 @endpoint(auth="key")
 def models_user(request, caller: Caller):
-    from apps.sandbox.metering import allowed_model_ids
-
-    allowed = allowed_model_ids(caller)
+    """The models the caller's guardrails (allowlists, providers, ZDR, regions) leave."""
+    allowed = allowed_model_ids(caller, request)
     models = [m for m in MODELS if allowed is None or m.id in allowed]
     return _model_page(request, filter_models(request, models))
 
@@ -135,7 +142,7 @@ def model_endpoints(request, caller: Caller | None, author: str, slug: str):
             "created": model.created,
             "description": model.description,
             "architecture": cj.architecture_json(model),
-            "endpoints": [cj.endpoint_json(model)],
+            "endpoints": [cj.endpoint_json(e) for e in endpoints_of(model)],
         }
     )
 
@@ -147,7 +154,7 @@ def providers(request, caller: Caller | None):
 
 @endpoint(auth="optional")
 def zdr_endpoints(request, caller: Caller | None):
-    return ok([cj.endpoint_json(m) for m in MODELS if PROVIDERS[m.provider].zdr])
+    return ok([cj.endpoint_json(e) for m in MODELS for e in endpoints_of(m) if e.zdr])
 
 
 @endpoint(auth="optional")

@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 
 from apps.sandbox.catalog import MODELS
+from apps.sandbox.content_filters import js_pattern
 from apps.sandbox.http import ApiError, Caller, endpoint, field, iso, json_body, ok
 from apps.sandbox.lookups import workspace_by_ref
 from apps.sandbox.models import (
@@ -119,7 +120,7 @@ def validate_pattern(pattern: str) -> None:
         problem = "nested quantifiers are not supported"
     else:
         try:
-            re.compile(pattern)
+            js_pattern(pattern)  # the JavaScript flavour: ``(?<name>…)`` groups are fine
         except re.error as exc:
             problem = f"pattern does not compile: {exc}"
     if problem:

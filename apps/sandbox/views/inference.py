@@ -17,7 +17,7 @@ import struct
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 
 from apps.sandbox import media
-from apps.sandbox.catalog import PROVIDERS, CatalogModel, find_model
+from apps.sandbox.catalog import CatalogModel, find_model
 from apps.sandbox.http import ApiError, Caller, endpoint, field, json_body
 from apps.sandbox.metering import Charge, authorize, count_tokens, record
 
@@ -109,14 +109,14 @@ def _chunks(text: str, size: int = 24) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-def _usage_json(model: CatalogModel, charge: Charge) -> dict:
+def _usage_json(model: CatalogModel, charge: Charge, generation) -> dict:
     cost = charge.cost(model)
     return {
         "prompt_tokens": charge.prompt_tokens,
         "completion_tokens": charge.completion_tokens,
         "total_tokens": charge.prompt_tokens + charge.completion_tokens,
-        "cost": cost,
-        "is_byok": False,
+        "cost": generation.usage,
+        "is_byok": generation.is_byok,
         "prompt_tokens_details": {
             "cached_tokens": charge.cached_tokens,
             "cache_write_tokens": 0,
@@ -137,8 +137,8 @@ def _usage_json(model: CatalogModel, charge: Charge) -> dict:
 
 
 def _serve(request, caller: Caller, model: CatalogModel, charge: Charge, **record_kwargs):
-    authorize(caller, model, charge.cost(model))
-    return record(request, caller, model, charge, **record_kwargs)
+    route = authorize(caller, model, charge, request=request, body=record_kwargs.get("body"))
+    return record(request, caller, model, charge, route=route, **record_kwargs)
 
 
 def _stream_flag(body: dict) -> bool:
@@ -178,7 +178,7 @@ def chat_completions(request, caller: Caller):
         "id": generation.id,
         "created": created,
         "model": model.id,
-        "provider": PROVIDERS[model.provider].name,
+        "provider": generation.provider_name,
         "system_fingerprint": None,
     }
     if not stream:
@@ -200,7 +200,7 @@ def chat_completions(request, caller: Caller):
                         },
                     }
                 ],
-                "usage": _usage_json(model, charge),
+                "usage": _usage_json(model, charge, generation),
             }
         )
     chunk = {**head, "object": "chat.completion.chunk"}
@@ -222,7 +222,7 @@ def chat_completions(request, caller: Caller):
             "choices": [
                 {"index": 0, "delta": {}, "finish_reason": finish, "native_finish_reason": finish}
             ],
-            "usage": _usage_json(model, charge),
+            "usage": _usage_json(model, charge, generation),
         }
     )
     return _sse(events, done=True)
@@ -318,7 +318,7 @@ def messages(request, caller: Caller):
         "stop_sequence": None,
         "usage": usage,
         "container": None,
-        "provider": PROVIDERS[model.provider].name,
+        "provider": generation.provider_name,
     }
     if not stream:
         return JsonResponse(message)
@@ -449,8 +449,8 @@ def responses(request, caller: Caller):
             "output_tokens": charge.completion_tokens,
             "output_tokens_details": {"reasoning_tokens": charge.reasoning_tokens},
             "total_tokens": charge.prompt_tokens + charge.completion_tokens,
-            "cost": cost,
-            "is_byok": False,
+            "cost": generation.usage,
+            "is_byok": generation.is_byok,
             "cost_details": {
                 "upstream_inference_cost": cost,
                 "upstream_inference_input_cost": charge.prompt_cost(model),
@@ -530,8 +530,8 @@ def embeddings(request, caller: Caller):
             "usage": {
                 "prompt_tokens": charge.prompt_tokens,
                 "total_tokens": charge.prompt_tokens,
-                "cost": cost,
-                "is_byok": False,
+                "cost": generation.usage,
+                "is_byok": generation.is_byok,
                 "cost_details": {
                     "upstream_inference_cost": cost,
                     "upstream_inference_prompt_cost": cost,
@@ -578,12 +578,12 @@ def rerank(request, caller: Caller):
         {
             "id": generation.id,
             "model": model.id,
-            "provider": PROVIDERS[model.provider].name,
+            "provider": generation.provider_name,
             "results": [
                 {"index": index, "relevance_score": score, "document": {"text": texts[index]}}
                 for score, index in scored[:top_n]
             ],
-            "usage": {"search_units": 1, "total_tokens": tokens, "cost": charge.cost(model)},
+            "usage": {"search_units": 1, "total_tokens": tokens, "cost": generation.usage},
         }
     )
 
@@ -641,7 +641,9 @@ def transcriptions(request, caller: Caller):
         f"({hashlib.sha256(raw).hexdigest()[:8]})."
     )
     charge = Charge(prompt_tokens=0, completion_tokens=count_tokens(text), units=seconds)
-    _serve(request, caller, model, charge, api_type="stt", body=body, finish_reason=None)
+    generation = _serve(
+        request, caller, model, charge, api_type="stt", body=body, finish_reason=None
+    )
     return JsonResponse(
         {
             "text": text,
@@ -652,7 +654,7 @@ def transcriptions(request, caller: Caller):
                 "input_tokens": 0,
                 "output_tokens": charge.completion_tokens,
                 "total_tokens": charge.completion_tokens,
-                "cost": charge.cost(model),
+                "cost": generation.usage,
             },
         }
     )
@@ -700,8 +702,8 @@ def images(request, caller: Caller):
                 "prompt_tokens": charge.prompt_tokens,
                 "completion_tokens": 0,
                 "total_tokens": charge.prompt_tokens,
-                "cost": cost,
-                "is_byok": False,
+                "cost": generation.usage,
+                "is_byok": generation.is_byok,
                 "cost_details": {
                     "upstream_inference_cost": cost,
                     "upstream_inference_prompt_cost": charge.prompt_cost(model),

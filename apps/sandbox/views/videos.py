@@ -64,7 +64,7 @@ def videos_create(request, caller: Caller):
     if callback is not None and not callback.startswith("https://"):
         raise ApiError(400, "callback_url must be an https URL")
     charge = Charge(prompt_tokens=0, completion_tokens=0, units=duration)
-    authorize(caller, model, charge.cost(model))
+    route = authorize(caller, model, charge, request=request, body=body)
     generation = record(
         request,
         caller,
@@ -73,6 +73,7 @@ def videos_create(request, caller: Caller):
         api_type="video",
         body=body,
         content_input={"prompt": prompt},
+        route=route,
     )
     job = VideoJob.objects.create(
         id=f"gen-vid-{int(timezone.now().timestamp())}-{''.join(secrets.choice(_ALNUM) for _ in range(20))}",
@@ -83,7 +84,7 @@ def videos_create(request, caller: Caller):
         prompt=prompt,
         params={"resolution": resolution, "aspect_ratio": aspect, "callback_url": callback},
         duration_seconds=duration,
-        cost=charge.cost(model),
+        cost=generation.usage,
         generation_id=generation.id,
         will_fail="[fail]" in prompt,
     )
