@@ -18,6 +18,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The test run also needs the third-party clients of tests/clients/ (the `clients` extra).
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,clients]"
+	@touch $@
+
 demo: install
 	$(PY) manage.py migrate --noinput -v0
 	@if $(PY) -c "import os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','console.settings');import django;django.setup();from django.conf import settings;raise SystemExit(0 if settings.SANDBOX_ENABLED else 1)"; then \
@@ -32,7 +37,7 @@ run: demo
 	@echo ""
 	exec $(VENV)/bin/honcho -f Procfile.dev start
 
-test: install
+test: install $(VENV)/.installed-test
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
