@@ -189,13 +189,12 @@ def responses_output(answer: Answer, generation_id: str) -> list[dict]:
 
 def responses_stream(result: dict) -> Stream:
     pending = {
-        **result,
+        **{key: value for key, value in result.items() if key != "usage"},  # not nullable
         "status": "in_progress",
         "output": [],
         "output_text": "",
         "completed_at": None,
         "incomplete_details": None,
-        "usage": None,
     }
     events: list[dict] = [
         {"type": "response.created", "response": pending},
@@ -314,11 +313,19 @@ def messages_stream(message: dict, usage: dict) -> Stream:
                 "delta": {
                     "stop_reason": message["stop_reason"],
                     "stop_sequence": None,
+                    "stop_details": None,
                     "container": None,
                 },
                 "usage": {
-                    "output_tokens": usage["output_tokens"],
-                    "input_tokens": usage["input_tokens"],
+                    key: usage[key]
+                    for key in (
+                        "input_tokens",
+                        "output_tokens",
+                        "output_tokens_details",
+                        "cache_creation_input_tokens",
+                        "cache_read_input_tokens",
+                        "server_tool_use",
+                    )
                 },
             },
         ),
