@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
+# The suite needs the test tools and the third-party clients of tests/clients/ on top.
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,clients]"
 	@touch $@
 
 install: $(VENV)/.installed

@@ -455,6 +455,23 @@ MODELS: list[CatalogModel] = [
         unit_price=0.039,
         tokenizer="Gemini",
     ),
+    _chat(
+        "openai/gpt-5-image-mini",
+        "openai/gpt-5-image-mini",
+        "OpenAI: GPT-5 Image Mini",
+        "openai",
+        2.5e-06,
+        2e-06,
+        400000,
+        1760486400,
+        input_modalities=("text", "image", "file"),
+        output_modalities=("image", "text"),
+        supported_parameters=REASONING_PARAMS,
+        categories=("marketing",),
+        max_completion_tokens=128000,
+        unit_price=0.011,
+        tokenizer="GPT",
+    ),
     # --- embeddings ---------------------------------------------------------------------
     _chat(
         "openai/text-embedding-3-small",

@@ -2,7 +2,10 @@
 
 Spec syntax, comma separated: ``status=429`` (or just ``429``), ``retry_after=2``,
 ``latency_ms=300``, ``timeout`` or ``timeout=40`` (hold the request that many seconds,
-then answer 408). Example: ``X-Sandbox-Fault: status=503, latency_ms=200``.
+then answer 408), and for streamed answers ``stream_cut=N`` (the stream stops after N
+events, as if the connection dropped: no final chunk, no ``[DONE]``) or ``stream_error=N``
+(after N events the API's own mid-stream error event, then the end). Example:
+``X-Sandbox-Fault: status=503, latency_ms=200``; ``X-Sandbox-Fault: stream_error=3``.
 """
 
 from __future__ import annotations
@@ -21,10 +24,18 @@ class Fault:
     retry_after: int | None = None
     latency_ms: int = 0
     timeout_seconds: float | None = None
+    stream_cut: int | None = None
+    stream_error: int | None = None
 
     @property
     def is_empty(self) -> bool:
-        return self.status is None and not self.latency_ms and self.timeout_seconds is None
+        return (
+            self.status is None
+            and not self.latency_ms
+            and self.timeout_seconds is None
+            and self.stream_cut is None
+            and self.stream_error is None
+        )
 
 
 class FaultSpecError(ValueError):
@@ -48,6 +59,10 @@ def parse_fault(spec: str) -> Fault:
                 values["retry_after"] = int(value)
             elif name == "latency_ms":
                 values["latency_ms"] = int(value)
+            elif name in ("stream_cut", "stream_error"):
+                values[name] = int(value)
+                if values[name] < 0:
+                    raise FaultSpecError(f"{name} must be 0 or more")
             elif name == "timeout":
                 values["timeout_seconds"] = (
                     float(value) if value else settings.SANDBOX_TIMEOUT_SECONDS

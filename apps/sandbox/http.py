@@ -115,11 +115,13 @@ def fault_error(fault: faults.Fault) -> ApiError | None:
     return ApiError(fault.status, headers=headers)
 
 
-def _run_fault(spec: str) -> None:
+def _run_fault(spec: str, request: HttpRequest) -> None:
     try:
         fault = faults.parse_fault(spec)
     except faults.FaultSpecError as exc:
         raise ApiError(400, f"X-Sandbox-Fault: {exc}") from None
+    if fault.stream_cut is not None or fault.stream_error is not None:
+        request.sandbox_fault = fault  # read by streams.sse once the stream is built
     faults.apply_delay(fault)
     error = fault_error(fault)
     if error is not None:
@@ -185,14 +187,14 @@ def endpoint(*, auth: str = "management", methods: tuple[str, ...] = ("GET",)):
                 _refuse_nul(request, kwargs)
                 header_fault = request.META.get(faults.FAULT_HEADER, "")
                 if header_fault:
-                    _run_fault(header_fault)
+                    _run_fault(header_fault, request)
                 caller = _authenticate(request)
                 if caller is None and auth != "optional":
                     raise ApiError(401)
                 if caller is not None:
                     account_fault = _account_fault(caller.account)
                     if account_fault:
-                        _run_fault(account_fault)
+                        _run_fault(account_fault, request)
                 if auth == "management" and not caller.is_management:
                     raise ApiError(403)
                 response = view(request, caller, *args, **kwargs)

@@ -73,7 +73,9 @@ def _generation(request, caller: Caller) -> Generation:
     gen_id = request.GET.get("id")
     if not gen_id:
         raise ApiError(400, "id is required")
-    generation = Generation.objects.filter(account=caller.account, id=gen_id).first()
+    # Responses and Messages ids wrap the generation id (resp_gen-…, msg_gen-…).
+    stored_id = gen_id.removeprefix("resp_").removeprefix("msg_")
+    generation = Generation.objects.filter(account=caller.account, id=stored_id).first()
     if generation is None:
         raise ApiError(404, f"Generation {gen_id} not found")
     return generation

@@ -14,12 +14,13 @@ import json
 import random
 import struct
 
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse
 
-from apps.sandbox import media
+from apps.sandbox import fakegen, media, streams
 from apps.sandbox.catalog import CatalogModel, find_model
 from apps.sandbox.http import ApiError, Caller, endpoint, field, json_body
 from apps.sandbox.metering import Charge, authorize, count_tokens, record
+from apps.sandbox.models import Generation
 
 DEFAULT_CHAT_MODEL = "openai/gpt-4o-mini"
 
@@ -27,11 +28,15 @@ DEFAULT_CHAT_MODEL = "openai/gpt-4o-mini"
 # --- shared helpers -----------------------------------------------------------------------
 
 
-def _model(body: dict, kinds: tuple[str, ...], *, required: bool = True) -> CatalogModel:
+def _model(
+    body: dict, kinds: tuple[str, ...], *, required: bool = True, prompt: str = ""
+) -> CatalogModel:
     model_id = field(body, "model", str, required=required)
     if model_id is None:
         models = field(body, "models", list)
         model_id = models[0] if models and isinstance(models[0], str) else DEFAULT_CHAT_MODEL
+    if model_id == fakegen.AUTO_ROUTER and "chat" in kinds:
+        return fakegen.route_auto(body, prompt)
     model = find_model(model_id)
     if model is None:
         raise ApiError(404, f"Model {model_id} not found", metadata={"error_type": "not_found"})
@@ -71,44 +76,6 @@ def _max_tokens(body: dict, *names: str) -> int | None:
     return None
 
 
-def _reply(model: CatalogModel, prompt: str, max_tokens: int | None) -> tuple[str, str]:
-    """A deterministic answer and its finish reason."""
-    digest = hashlib.sha256(f"{model.id}\n{prompt}".encode()).hexdigest()[:12]
-    excerpt = " ".join(prompt.split()[:12])
-    text = (
-        f"Sandbox reply {digest} from {model.name}. You said: {excerpt!r}. "
-        "This answer is generated locally and costs sandbox credits only."
-    )
-    if max_tokens is not None and count_tokens(text) > max_tokens:
-        return text[: max_tokens * 4], "length"
-    return text, "stop"
-
-
-def _reasoning_tokens(model: CatalogModel, body: dict) -> int:
-    return 24 if "reasoning" in model.supported_parameters and body.get("reasoning") else 0
-
-
-def _sse(events, *, done: bool) -> StreamingHttpResponse:
-    def generate():
-        yield b": OPENROUTER PROCESSING\n\n"
-        for event in events:
-            if isinstance(event, tuple):
-                name, payload = event
-                yield f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()
-            else:
-                yield f"data: {json.dumps(event)}\n\n".encode()
-        if done:
-            yield b"data: [DONE]\n\n"
-
-    response = StreamingHttpResponse(generate(), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    return response
-
-
-def _chunks(text: str, size: int = 24) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-
 def _usage_json(model: CatalogModel, charge: Charge, generation) -> dict:
     cost = charge.cost(model)
     return {
@@ -145,6 +112,19 @@ def _stream_flag(body: dict) -> bool:
     return bool(field(body, "stream", bool, nullable=True, default=False))
 
 
+def _finish(request, body: dict, generation, response):
+    """Every answer names its generation (``X-Generation-Id``, upstream's header); a call
+    to ``openrouter/auto`` records the router on it."""
+    if body.get("model") == fakegen.AUTO_ROUTER:
+        Generation.objects.filter(id=generation.id).update(router=fakegen.AUTO_ROUTER)
+    response["X-Generation-Id"] = generation.id
+    return response
+
+
+def _fingerprint(model: CatalogModel) -> str | None:
+    return streams.fingerprint(model.id) if model.provider == "openai" else None
+
+
 # --- chat completions ---------------------------------------------------------------------
 
 
@@ -152,14 +132,17 @@ def _stream_flag(body: dict) -> bool:
 def chat_completions(request, caller: Caller):
     body = json_body(request)
     messages = _messages(body)
-    model = _model(body, ("chat",), required=False)
-    stream = _stream_flag(body)
     prompt = "\n".join(_text(m.get("content")) for m in messages)
-    text, finish = _reply(model, prompt, _max_tokens(body, "max_completion_tokens", "max_tokens"))
+    model = _model(body, ("chat",), required=False, prompt=prompt)
+    stream = _stream_flag(body)
+    ask = fakegen.chat_ask(model, body, messages)
+    max_tokens = _max_tokens(body, "max_completion_tokens", "max_tokens")
+    answer = fakegen.answer(model, ask, max_tokens, id_prefix="call_")
     charge = Charge(
-        prompt_tokens=count_tokens(prompt) + 3 * len(messages),
-        completion_tokens=count_tokens(text),
-        reasoning_tokens=_reasoning_tokens(model, body),
+        prompt_tokens=count_tokens(ask.prompt) + 3 * len(messages),
+        completion_tokens=answer.completion_tokens,
+        reasoning_tokens=answer.reasoning_tokens,
+        units=len(answer.images),
     )
     generation = _serve(
         request,
@@ -168,64 +151,45 @@ def chat_completions(request, caller: Caller):
         charge,
         api_type="completions",
         body=body,
-        finish_reason=finish,
+        finish_reason=answer.finish,
         streamed=stream,
         content_input={"messages": messages},
-        content_output={"completion": text, "reasoning": None},
+        content_output={"completion": answer.text, "reasoning": answer.reasoning},
     )
-    created = int(generation.created_at.timestamp())
     head = {
         "id": generation.id,
-        "created": created,
+        "created": int(generation.created_at.timestamp()),
         "model": model.id,
         "provider": generation.provider_name,
-        "system_fingerprint": None,
     }
-    if not stream:
-        return JsonResponse(
-            {
-                **head,
-                "object": "chat.completion",
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": finish,
-                        "native_finish_reason": finish,
-                        "logprobs": None,
-                        "message": {
-                            "role": "assistant",
-                            "content": text,
-                            "refusal": None,
-                            "reasoning": None,
-                        },
-                    }
-                ],
-                "usage": _usage_json(model, charge, generation),
-            }
-        )
-    chunk = {**head, "object": "chat.completion.chunk"}
-    events = [
-        {
-            **chunk,
-            "choices": [
-                {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
-            ],
-        }
-    ]
-    events += [
-        {**chunk, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-        for piece in _chunks(text)
-    ]
-    events.append(
-        {
-            **chunk,
-            "choices": [
-                {"index": 0, "delta": {}, "finish_reason": finish, "native_finish_reason": finish}
-            ],
-            "usage": _usage_json(model, charge, generation),
-        }
+    logprobs = (
+        fakegen.logprobs(answer.text, ask.logprobs, generation.id)
+        if ask.logprobs is not None and answer.text is not None
+        else None
     )
-    return _sse(events, done=True)
+    usage = _usage_json(model, charge, generation)
+    if stream:
+        if _fingerprint(model):  # a chunk's fingerprint is a string or absent, never null
+            head["system_fingerprint"] = _fingerprint(model)
+        events = streams.chat_stream(head, answer, usage, logprobs)
+        return _finish(
+            request, body, generation, streams.sse(request, events, generation_id=generation.id)
+        )
+    choice = {
+        "index": 0,
+        "finish_reason": answer.finish,
+        "native_finish_reason": answer.finish,
+        "logprobs": {"content": logprobs, "refusal": None} if logprobs is not None else None,
+        "message": streams.chat_message(answer),
+    }
+    result = {
+        **head,
+        "object": "chat.completion",
+        "system_fingerprint": _fingerprint(model),
+        "choices": [choice],
+        "usage": usage,
+    }
+    return _finish(request, body, generation, JsonResponse(result))
 
 
 # --- Anthropic messages -------------------------------------------------------------------
@@ -275,13 +239,17 @@ def anthropic_errors(view):
 def messages(request, caller: Caller):
     body = json_body(request)
     items = _messages(body)
-    model = _model(body, ("chat",))
-    stream = _stream_flag(body)
     system = body.get("system")
-    prompt = "\n".join([_text(system)] + [_text(m.get("content")) for m in items]).strip()
-    text, finish = _reply(model, prompt, _max_tokens(body, "max_tokens"))
+    prompt = "\n".join([_text(system)] + [fakegen.flatten(m.get("content")) for m in items])
+    prompt = prompt.strip()
+    model = _model(body, ("chat",), prompt=prompt)
+    stream = _stream_flag(body)
+    ask = fakegen.messages_ask(model, body, items, prompt)
+    answer = fakegen.answer(model, ask, _max_tokens(body, "max_tokens"), id_prefix="toolu_")
     charge = Charge(
-        prompt_tokens=count_tokens(prompt) + 3 * len(items), completion_tokens=count_tokens(text)
+        prompt_tokens=count_tokens(prompt) + 3 * len(items),
+        completion_tokens=answer.completion_tokens,
+        reasoning_tokens=answer.reasoning_tokens,
     )
     generation = _serve(
         request,
@@ -290,16 +258,16 @@ def messages(request, caller: Caller):
         charge,
         api_type="completions",
         body=body,
-        finish_reason=finish,
+        finish_reason=answer.finish,
         streamed=stream,
         content_input={"messages": items},
-        content_output={"completion": text, "reasoning": None},
+        content_output={"completion": answer.text, "reasoning": answer.reasoning},
     )
-    stop_reason = "end_turn" if finish == "stop" else "max_tokens"
+    stop_reason = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
     usage = {
         "input_tokens": charge.prompt_tokens,
         "output_tokens": charge.completion_tokens,
-        "output_tokens_details": {"thinking_tokens": 0},
+        "output_tokens_details": {"thinking_tokens": charge.reasoning_tokens},
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": 0,
         "cache_creation": None,
@@ -312,55 +280,20 @@ def messages(request, caller: Caller):
         "type": "message",
         "role": "assistant",
         "model": model.id,
-        "content": [{"type": "text", "text": text, "citations": None}],
-        "stop_reason": stop_reason,
+        "content": streams.messages_content(answer),
+        "stop_reason": stop_reason[answer.finish],
         "stop_details": None,
         "stop_sequence": None,
         "usage": usage,
         "container": None,
         "provider": generation.provider_name,
     }
-    if not stream:
-        return JsonResponse(message)
-    start = {**message, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 0}}
-    events = [
-        ("message_start", {"type": "message_start", "message": start}),
-        (
-            "content_block_start",
-            {
-                "type": "content_block_start",
-                "index": 0,
-                "content_block": {"type": "text", "text": "", "citations": None},
-            },
-        ),
-    ]
-    events += [
-        (
-            "content_block_delta",
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "text_delta", "text": piece},
-            },
+    if stream:
+        events = streams.messages_stream(message, usage)
+        return _finish(
+            request, body, generation, streams.sse(request, events, generation_id=generation.id)
         )
-        for piece in _chunks(text)
-    ]
-    events += [
-        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        (
-            "message_delta",
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": stop_reason, "stop_sequence": None, "container": None},
-                "usage": {
-                    "output_tokens": charge.completion_tokens,
-                    "input_tokens": charge.prompt_tokens,
-                },
-            },
-        ),
-        ("message_stop", {"type": "message_stop"}),
-    ]
-    return _sse(events, done=False)
+    return _finish(request, body, generation, JsonResponse(message))
 
 
 # --- OpenAI Responses ---------------------------------------------------------------------
@@ -376,26 +309,43 @@ def _responses_input(body: dict) -> tuple[str, list | str]:
         parts = []
         for item in raw:
             if isinstance(item, dict):
-                parts.append(_text(item.get("content")))
+                output = item.get("output")  # a function_call_output item
+                parts.append(output if isinstance(output, str) else _text(item.get("content")))
             elif isinstance(item, str):
                 parts.append(item)
         return "\n".join(parts), raw
     raise ApiError(400, "input must be a string or a list of input items")
 
 
+def _responses_tools(body: dict) -> list[dict]:
+    """The function tools of the request, echoed the way the result lists them."""
+    return [
+        {
+            "type": "function",
+            "name": tool.get("name"),
+            "description": tool.get("description"),
+            "parameters": tool.get("parameters"),
+            "strict": tool.get("strict"),
+        }
+        for tool in body.get("tools") or []
+        if isinstance(tool, dict) and tool.get("type") == "function"
+    ]
+
+
 @endpoint(auth="key", methods=("POST",))
 def responses(request, caller: Caller):
     body = json_body(request)
-    model = _model(body, ("chat",), required=False)
-    stream = _stream_flag(body)
     prompt, raw_input = _responses_input(body)
     instructions = field(body, "instructions", str, nullable=True)
     full_prompt = f"{instructions}\n{prompt}" if instructions else prompt
-    text, finish = _reply(model, full_prompt, _max_tokens(body, "max_output_tokens"))
+    model = _model(body, ("chat",), required=False, prompt=full_prompt)
+    stream = _stream_flag(body)
+    ask = fakegen.responses_ask(model, body, raw_input, full_prompt)
+    answer = fakegen.answer(model, ask, _max_tokens(body, "max_output_tokens"), id_prefix="call_")
     charge = Charge(
         prompt_tokens=count_tokens(full_prompt),
-        completion_tokens=count_tokens(text),
-        reasoning_tokens=_reasoning_tokens(model, body),
+        completion_tokens=answer.completion_tokens,
+        reasoning_tokens=answer.reasoning_tokens,
     )
     generation = _serve(
         request,
@@ -404,42 +354,39 @@ def responses(request, caller: Caller):
         charge,
         api_type="completions",
         body=body,
-        finish_reason=finish,
+        finish_reason=answer.finish,
         streamed=stream,
         content_input={"prompt": full_prompt}
         if isinstance(raw_input, str)
         else {"messages": raw_input},
-        content_output={"completion": text, "reasoning": None},
+        content_output={"completion": answer.text, "reasoning": answer.reasoning},
     )
     created = int(generation.created_at.timestamp())
-    output_item = {
-        "type": "message",
-        "id": f"msg_{generation.id}",
-        "role": "assistant",
-        "status": "completed",
-        "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
-    }
     cost = charge.cost(model)
+    complete = answer.finish != "length"
     result = {
         "id": f"resp_{generation.id}",
         "object": "response",
         "created_at": created,
         "completed_at": created,
-        "status": "completed" if finish == "stop" else "incomplete",
+        "status": "completed" if complete else "incomplete",
         "error": None,
-        "incomplete_details": None if finish == "stop" else {"reason": "max_output_tokens"},
+        "incomplete_details": None if complete else {"reason": "max_output_tokens"},
         "instructions": instructions,
         "metadata": body.get("metadata") if isinstance(body.get("metadata"), dict) else None,
         "model": model.id,
-        "output": [output_item],
-        "output_text": text,
+        "output": streams.responses_output(answer, generation.id),
+        "output_text": answer.text or "",
         "parallel_tool_calls": bool(body.get("parallel_tool_calls", True)),
         "temperature": body.get("temperature"),
         "top_p": body.get("top_p"),
         "presence_penalty": body.get("presence_penalty"),
         "frequency_penalty": body.get("frequency_penalty"),
-        "tool_choice": "auto",
-        "tools": [],
+        "tool_choice": body.get("tool_choice") or "auto",
+        "tools": _responses_tools(body),
+        "text": body["text"]
+        if isinstance(body.get("text"), dict)
+        else {"format": {"type": "text"}},
         "max_output_tokens": body.get("max_output_tokens"),
         "previous_response_id": None,
         "store": False,
@@ -458,29 +405,12 @@ def responses(request, caller: Caller):
             },
         },
     }
-    if not stream:
-        return JsonResponse(result)
-    pending = {**result, "status": "in_progress", "output": [], "completed_at": None, "usage": None}
-    events = [
-        {"type": "response.created", "response": pending, "sequence_number": 0},
-        {"type": "response.in_progress", "response": pending, "sequence_number": 1},
-    ]
-    seq = 2
-    for piece in _chunks(text):
-        events.append(
-            {
-                "type": "response.output_text.delta",
-                "item_id": output_item["id"],
-                "output_index": 0,
-                "content_index": 0,
-                "delta": piece,
-                "logprobs": [],
-                "sequence_number": seq,
-            }
+    if stream:
+        events = streams.responses_stream(result)
+        return _finish(
+            request, body, generation, streams.sse(request, events, generation_id=generation.id)
         )
-        seq += 1
-    events.append({"type": "response.completed", "response": result, "sequence_number": seq})
-    return _sse(events, done=True)
+    return _finish(request, body, generation, JsonResponse(result))
 
 
 # --- embeddings and rerank ----------------------------------------------------------------
@@ -493,24 +423,61 @@ def _vector(text: str, dims: int) -> list[float]:
     return [round(v / norm, 6) for v in values]
 
 
+# What the real models return when ``dimensions`` is not given.
+EMBEDDING_DIMENSIONS = {
+    "openai/text-embedding-3-small": 1536,
+    "openai/text-embedding-3-large": 3072,
+    "mistralai/mistral-embed-2312": 1024,
+    "qwen/qwen3-embedding-8b": 4096,
+    "google/gemini-embedding-001": 3072,
+}
+
+
+def _embedding_inputs(raw) -> tuple[list[str], int]:
+    """The texts to embed and their token count, for every input form of the schema:
+    a string, strings, a token array, token arrays, or multimodal content objects."""
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise ApiError(400, "input must be a non-empty string, array of strings or token arrays")
+    if all(_is_number(x) for x in raw):
+        raw = [raw]
+    texts, tokens = [], 0
+    for item in raw:
+        if isinstance(item, str) and item:
+            texts.append(item)
+            tokens += count_tokens(item)
+        elif isinstance(item, list) and item and all(_is_number(x) for x in item):
+            texts.append(" ".join(map(str, item)))
+            tokens += len(item)
+        elif isinstance(item, dict) and isinstance(item.get("content"), list) and item["content"]:
+            text = fakegen.flatten(item["content"]) or json.dumps(item["content"], sort_keys=True)
+            texts.append(text)
+            tokens += count_tokens(text)
+        else:
+            raise ApiError(
+                400, "each input must be a non-empty string, token array or content object"
+            )
+    return texts, tokens
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @endpoint(auth="key", methods=("POST",))
 def embeddings(request, caller: Caller):
     body = json_body(request)
     model = _model(body, ("embedding",))
-    raw = body.get("input")
-    if isinstance(raw, str):
-        inputs = [raw]
-    elif isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
-        inputs = raw
-    elif isinstance(raw, list) and raw and all(isinstance(x, int) for x in raw):
-        inputs = [" ".join(map(str, raw))]
-    else:
-        raise ApiError(400, "input must be a string or a non-empty list of strings")
-    dims = field(body, "dimensions", int, nullable=True) or 256
-    if not 1 <= dims <= 4096:
-        raise ApiError(400, "dimensions must be between 1 and 4096")
+    if "input" not in body:
+        raise ApiError(400, "input is required")
+    inputs, prompt_tokens = _embedding_inputs(body["input"])
+    default_dims = EMBEDDING_DIMENSIONS.get(model.id, 1024)
+    dims = field(body, "dimensions", int, nullable=True) or default_dims
+    if not 1 <= dims <= max(default_dims, 4096):
+        raise ApiError(400, f"dimensions must be between 1 and {max(default_dims, 4096)}")
     encoding = field(body, "encoding_format", str, choices=("float", "base64"), default="float")
-    charge = Charge(prompt_tokens=sum(count_tokens(t) for t in inputs), completion_tokens=0)
+    charge = Charge(prompt_tokens=prompt_tokens, completion_tokens=0)
     generation = _serve(
         request, caller, model, charge, api_type="embeddings", body=body, finish_reason=None
     )
