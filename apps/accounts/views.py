@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from allauth.account.views import LoginView
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -12,13 +14,30 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from apps.accounts import services
 from apps.accounts.access import get_for_org, org_view
-from apps.accounts.forms import ConnectForm, InvitationForm, OrganisationForm, RoleForm, SignupForm
+from apps.accounts.forms import (
+    ConnectForm,
+    InvitationForm,
+    OrganisationForm,
+    RoleForm,
+    SecurityForm,
+    SignupForm,
+)
 from apps.accounts.middleware import SESSION_KEY
 from apps.accounts.models import Invitation, Membership
 from apps.accounts.roles import Perm
+from apps.accounts.selectors import security_summary
 from apps.audit.context import Actor
 from apps.core.htmx import toast
 from apps.gateway.errors import UpstreamError
+
+
+class ConsoleLoginView(LoginView):
+    """allauth's sign-in (password, then the two-factor step when the account has one)."""
+
+    template_name = "accounts/login.html"
+
+
+login_view = ConsoleLoginView.as_view()
 
 
 @login_required
@@ -190,3 +209,42 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("dashboard:home")
     context["signup"] = signup
     return render(request, "accounts/invitation_accept.html", context)
+
+
+@org_view(Perm.MANAGE_SECURITY)
+@require_http_methods(["GET", "POST"])
+def security(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    form = SecurityForm(
+        request.POST or None,
+        initial={
+            "require_2fa": organisation.require_2fa,
+            "sso_domains": organisation.sso_domains,
+            "sso_default_role": organisation.sso_default_role,
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.organisation_security_update(
+                    actor=Actor.from_request(request), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                if request.htmx:
+                    response = render(
+                        request, "accounts/security.html#security-form", {"form": form}
+                    )
+                    return toast(response, "Security settings saved.")
+                messages.success(request, "Security settings saved.")
+                return redirect("accounts:security")
+        status = 422
+    context = {
+        "form": form,
+        "summary": security_summary(organisation),
+        "sso_configured": bool(settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]),
+    }
+    template = "accounts/security.html#security-form" if request.htmx else "accounts/security.html"
+    return render(request, template, context, status=status)
