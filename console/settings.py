@@ -158,9 +158,9 @@ INSTALLED_APPS += [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
 ]
-_after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
-MIDDLEWARE[_after_auth:_after_auth] = [
-    "apps.accounts.middleware.SessionLifetimeMiddleware",
+_after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+MIDDLEWARE[_after_messages:_after_messages] = [
+    "apps.accounts.middleware.SessionLifetimeMiddleware",  # needs the user and messages
     "allauth.account.middleware.AccountMiddleware",
 ]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
