@@ -34,7 +34,7 @@ def org_view(perm: Perm) -> Callable:
                 return redirect_to_login(request.get_full_path())
             if request.membership is None:
                 return redirect("accounts:organisation_create")
-            if request.organisation.require_2fa and not user_has_two_factor(request.user):
+            if two_factor_pending(request):
                 return _two_factor_enrolment(request)
             if not role_allows(request.membership.role, perm):
                 # Answered here rather than raised: a refusal is expected, not worth a traceback
@@ -47,6 +47,19 @@ def org_view(perm: Perm) -> Callable:
         return wrapper
 
     return decorator
+
+
+def two_factor_pending(request: HttpRequest) -> bool:
+    """The current organisation requires two-factor and this person has not set it up."""
+    if not hasattr(request, "_two_factor_pending"):
+        organisation = getattr(request, "organisation", None)
+        request._two_factor_pending = bool(
+            organisation is not None
+            and organisation.require_2fa
+            and request.user.is_authenticated
+            and not user_has_two_factor(request.user)
+        )
+    return request._two_factor_pending
 
 
 def _two_factor_enrolment(request: HttpRequest) -> HttpResponse:

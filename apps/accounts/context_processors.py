@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from apps.accounts.access import two_factor_pending
 from apps.accounts.models import Membership
 from apps.accounts.roles import Perm, role_allows
 
@@ -31,5 +32,9 @@ def organisation(request) -> dict:
         "current_membership": membership,
         "current_organisation": membership.organisation if membership else None,
         "user_memberships": others,
-        "can": _PermView(membership.role if membership else None),
+        # Until they enrol where two-factor is required, a person holds no permission there
+        # (so the navigation offers nothing that would send them back to enrol).
+        "can": _PermView(
+            membership.role if membership and not two_factor_pending(request) else None
+        ),
     }

@@ -52,3 +52,6 @@ def login(page, live_server):
         page.get_by_role("button", name="Sign in").click()
 
     return sign_in
+
+
+from tests.oidc.fixtures import oidc_provider, sso  # noqa: E402, F401  (the SSO tests' provider)
