@@ -202,6 +202,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = True  # the session lives SESSION_MAX_AGE at most either way
+# Sign-ins are throttled by axes (above); allauth's own limits stay on for the rest, among
+# them "login_failed", which also caps wrong two-factor codes per account.
+ACCOUNT_RATE_LIMITS = {"login": None}
 
 # Two-factor: TOTP (one step of clock drift either side) and single-use recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

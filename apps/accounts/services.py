@@ -281,3 +281,18 @@ def sso_memberships_grant(
             after={"email": user.email, "role": membership.role, "domain": email_domain(email)},
         )
     return granted
+
+
+def two_factor_change_record(
+    *, user: User, action: str, kind: str, ip_address: str | None = None
+) -> None:
+    """Audit a change to someone's two-factor set-up in each of their organisations."""
+    for membership in Membership.objects.filter(user=user).select_related("organisation"):
+        audit_record(
+            Actor(organisation=membership.organisation, user=user, ip_address=ip_address),
+            action=action,
+            target_type="user",
+            target_id=user.pk,
+            target_label=user.email,
+            after={"authenticator": kind},
+        )

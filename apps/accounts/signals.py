@@ -1,7 +1,9 @@
-"""Signal receivers for sign-in: the session's start time, and SSO's first link."""
+"""Signal receivers for sign-in: the session's start time, SSO's first link, and audit
+entries for two-factor changes (made in allauth's views)."""
 
 from __future__ import annotations
 
+from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from allauth.socialaccount.signals import social_account_added
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -24,3 +26,23 @@ def _sso_account_linked(sender, request, sociallogin, **kwargs) -> None:
         email=sociallogin.user.email,
         ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
     )
+
+
+def _two_factor_changed(action: str):
+    def receiver_(sender, request, user, authenticator, **kwargs) -> None:
+        services.two_factor_change_record(
+            user=user,
+            action=action,
+            kind=authenticator.type,
+            ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        )
+
+    return receiver_
+
+
+_on_added = _two_factor_changed("user.two_factor_add")
+_on_removed = _two_factor_changed("user.two_factor_remove")
+_on_reset = _two_factor_changed("user.two_factor_reset")
+authenticator_added.connect(_on_added)
+authenticator_removed.connect(_on_removed)
+authenticator_reset.connect(_on_reset)

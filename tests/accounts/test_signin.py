@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+from apps.audit.models import AuditEntry
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +231,9 @@ def test_the_requirement_is_per_organisation(client_for, organisation, other_org
     assert client_for(member).get(reverse("dashboard:home")).status_code == 200
 
 
-def test_enrolling_with_the_secret_shown_turns_two_factor_on(client, pat):
+def test_enrolling_with_the_secret_shown_turns_two_factor_on(
+    client, organisation, pat, django_capture_on_commit_callbacks
+):
     _sign_in(client, pat.email)
     # allauth asks for the password again before an authenticator is added.
     ask = client.get(reverse("mfa_activate_totp"))
@@ -241,7 +244,12 @@ def test_enrolling_with_the_secret_shown_turns_two_factor_on(client, pat):
     assert page.status_code == 200
     secret = page.context["form"].secret
     assert secret in page.content.decode()
-    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    with django_capture_on_commit_callbacks(execute=True):  # allauth signals after commit
+        response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=pat, type=Authenticator.Type.TOTP).exists()
     assert Authenticator.objects.filter(user=pat, type=Authenticator.Type.RECOVERY_CODES).exists()
+    # Owners see it in their organisation's audit log (never the secret).
+    entry = AuditEntry.objects.get(action="user.two_factor_add", after__authenticator="totp")
+    assert entry.organisation == organisation and entry.target_label == pat.email
+    assert secret not in str(entry.after)
