@@ -36,6 +36,11 @@ class ConsoleLoginView(LoginView):
 
     template_name = "accounts/login.html"
 
+    def form_invalid(self, form) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 422  # the form again, with its errors, like every console form
+        return response
+
 
 login_view = ConsoleLoginView.as_view()
 

@@ -58,7 +58,7 @@ def test_repeated_failures_lock_the_account_with_a_message_on_the_sign_in_page(
     client, pat, few_failures
 ):
     for _ in range(2):
-        assert _sign_in(client, pat.email, "wrong").status_code == 200
+        assert _sign_in(client, pat.email, "wrong").status_code == 422
     locked = _sign_in(client, pat.email, "wrong")
     assert locked.status_code == 429
     page = locked.content.decode()
@@ -96,7 +96,7 @@ def test_a_success_clears_earlier_failures(client, pat, few_failures):
     assert _sign_in(client, pat.email).status_code == 302
     client.post(reverse("accounts:logout"))
     for _ in range(2):
-        assert _sign_in(client, pat.email, "wrong").status_code == 200
+        assert _sign_in(client, pat.email, "wrong").status_code == 422
 
 
 def test_the_test_clients_login_and_force_login_are_not_throttled(pat, few_failures):
