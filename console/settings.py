@@ -7,6 +7,7 @@ upstream); production sets ``DEBUG=false`` and the real services.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -153,6 +154,101 @@ INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 KEY_REVEAL_MAX_AGE_DAYS = env.int("KEY_REVEAL_MAX_AGE_DAYS", default=7)
 # Where the console is reached, for links in emails sent by background tasks.
 CONSOLE_URL = env.str("CONSOLE_URL", default="http://127.0.0.1:8000")
+
+# --- Sign-in security -------------------------------------------------------
+# Throttling of failed sign-ins (django-axes), session lifetimes (our middleware), TOTP
+# two-factor with recovery codes and OpenID Connect single sign-on (django-allauth).
+INSTALLED_APPS += [
+    "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+_after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+MIDDLEWARE[_after_messages:_after_messages] = [
+    "apps.accounts.middleware.SessionLifetimeMiddleware",  # needs the user and messages
+    "allauth.account.middleware.AccountMiddleware",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "apps.accounts.backends.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Failed sign-ins, counted per account and, separately, per address.
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "apps.accounts.signin.attempted_email"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.signin.lockout_response"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# The address is REMOTE_ADDR unless the console sits behind that many proxies of its own;
+# X-Forwarded-For is not trusted otherwise (a client could invent a new address per try).
+SIGNIN_PROXY_COUNT = env.int("SIGNIN_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = SIGNIN_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if SIGNIN_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request, and SESSION_MAX_AGE
+# seconds after sign-in whatever happens (apps.accounts.middleware.SessionLifetimeMiddleware).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
+
+# django-allauth: email sign-in, no open sign-up (people join by invitation or by SSO).
+ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "apps.accounts.forms.LoginForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True  # the session lives SESSION_MAX_AGE at most either way
+# Sign-ins are throttled by axes (above); allauth's own limits stay on for the rest, among
+# them "login_failed", which also caps wrong two-factor codes per account.
+ACCOUNT_RATE_LIMITS = {"login": None}
+
+# Two-factor: TOTP (one step of clock drift either side) and single-use recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="OpenRouter Console")
+MFA_TOTP_TOLERANCE = 1
+# Every account's address is proven: an invitation link was mailed to it, or an IdP vouched.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+
+# Single sign-on: one OpenID Connect provider for the console, set by the operator; each
+# organisation chooses on its Security page which email domains join it, and with which role.
+SSO_OIDC_SERVER_URL = env.str("SSO_OIDC_SERVER_URL", default="")
+SSO_OIDC_CLIENT_ID = env.str("SSO_OIDC_CLIENT_ID", default="")
+SSO_OIDC_CLIENT_SECRET = env.str("SSO_OIDC_CLIENT_SECRET", default="")
+SSO_OIDC_NAME = env.str("SSO_OIDC_NAME", default="single sign-on")
+SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": SSO_OIDC_NAME,
+                "client_id": SSO_OIDC_CLIENT_ID,
+                "secret": SSO_OIDC_CLIENT_SECRET,
+                "settings": {"server_url": SSO_OIDC_SERVER_URL},
+            }
+        ]
+        if SSO_OIDC_SERVER_URL
+        else [],
+    }
+}
+# A person the IdP vouches for (email_verified) signs in to the account with that address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # --- Email ------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -8,6 +8,7 @@ from apps.core import views as core_views
 urlpatterns = [
     path("", include("apps.dashboard.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("apps.accounts.signin_urls")),
     path("audit/", include("apps.audit.urls")),
     path("keys/", include("apps.keys.urls")),
     path("spend/", include("apps.spend.urls")),

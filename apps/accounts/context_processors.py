@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from apps.accounts.access import two_factor_pending
 from apps.accounts.models import Membership
 from apps.accounts.roles import Perm, role_allows
 from apps.core.navigation import nav_for
@@ -30,10 +31,13 @@ def organisation(request) -> dict:
         )
     match = getattr(request, "resolver_match", None)
     current_view = match.view_name if match else ""
+    # Until they enrol where two-factor is required, a person holds no permission there
+    # (so the navigation offers nothing that would send them back to enrol).
+    role = membership.role if membership and not two_factor_pending(request) else None
     return {
-        "nav": nav_for(membership.role if membership else None, current_view),
+        "nav": nav_for(role, current_view),
         "current_membership": membership,
         "current_organisation": membership.organisation if membership else None,
         "user_memberships": others,
-        "can": _PermView(membership.role if membership else None),
+        "can": _PermView(role),
     }

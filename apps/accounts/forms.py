@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
 
@@ -94,3 +96,54 @@ class SignupForm(SetPasswordMixin, forms.ModelForm):
         user.email = self.email
         user = self.set_password_and_save(user, commit=commit)
         return user
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, with the console's labels and field names (``username``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Email address"
+        self.fields["login"].widget.attrs.update({"autocomplete": "email", "autofocus": True})
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""  # the page links to the reset form itself
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+
+    def add_prefix(self, field_name: str) -> str:
+        # The email field keeps the name the console's sign-in form has always posted.
+        return super().add_prefix("username" if field_name == "login" else field_name)
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+SSO_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value != Role.OWNER]
+
+
+class SecurityForm(forms.Form):
+    require_2fa = forms.BooleanField(
+        label="Require two-factor authentication",
+        required=False,
+        help_text="Members without an authenticator app are asked to set one up before they "
+        "can use this organisation.",
+    )
+    sso_domains = forms.CharField(
+        label="SSO email domains",
+        required=False,
+        max_length=500,
+        help_text="People with these addresses who sign in through single sign-on join this "
+        "organisation the first time. Separate domains with spaces or commas.",
+    )
+    sso_default_role = forms.ChoiceField(
+        label="Role for people who join by SSO", choices=SSO_ROLE_CHOICES, initial=Role.MEMBER
+    )
+
+    def clean_sso_domains(self) -> list[str]:
+        domains = []
+        for raw in re.split(r"[\s,]+", self.cleaned_data["sso_domains"].strip().lower()):
+            domain = raw.lstrip("@").rstrip(".")
+            if not domain:
+                continue
+            if not _DOMAIN.match(domain):
+                raise forms.ValidationError(f"{raw} is not a domain name (example.com).")
+            if domain not in domains:
+                domains.append(domain)
+        return domains

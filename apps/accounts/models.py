@@ -39,6 +39,18 @@ class Organisation(models.Model):
     management_key_label = models.CharField(max_length=64, blank=True, default="")
     connected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Sign-in rules, set by owners on the Security page.
+    require_2fa = models.BooleanField("require two-factor authentication", default=False)
+    sso_domains = models.CharField(
+        "SSO email domains",
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="Space-separated; people from these domains who sign in with SSO join.",
+    )
+    sso_default_role = models.CharField(
+        "role for people who join by SSO", max_length=16, choices=Role.choices, default=Role.MEMBER
+    )
 
     class Meta:
         ordering = ["name"]
@@ -49,6 +61,10 @@ class Organisation(models.Model):
     @property
     def is_connected(self) -> bool:
         return bool(self.management_key)
+
+    @property
+    def sso_domain_list(self) -> list[str]:
+        return self.sso_domains.split()
 
 
 class Membership(models.Model):

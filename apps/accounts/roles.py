@@ -20,6 +20,7 @@ class Perm(StrEnum):
     MANAGE_CONNECTION = "manage_connection"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_ORGANISATION = "manage_organisation"
+    MANAGE_SECURITY = "manage_security"
     VIEW_AUDIT = "view_audit"
     VIEW_KEYS = "view_keys"
     MANAGE_KEYS = "manage_keys"
@@ -33,7 +34,8 @@ _EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS}
 # The single source of truth: add a permission here and guard a view with it.
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
-    Role.ADMIN: frozenset(Perm),
+    # Sign-in rules for everyone (2FA required, SSO domains and their role) are the owners'.
+    Role.ADMIN: frozenset(Perm) - {Perm.MANAGE_SECURITY},
     Role.FINANCE: frozenset(_EVERYONE | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND}),
     Role.MEMBER: frozenset(_EVERYONE),
 }

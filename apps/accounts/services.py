@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from apps.accounts.models import ConnectionStatus, Invitation, Membership, Organisation, User
 from apps.accounts.roles import ROLES_GRANTABLE_BY, Perm, Role, role_allows, roles_with
+from apps.accounts.selectors import email_domain, sso_organisations_for_email, user_has_two_factor
 from apps.audit.context import Actor
 from apps.audit.services import audit_record
 from apps.core.errors import Gone, Invalid, NotAllowed
@@ -244,3 +245,84 @@ def membership_remove(*, actor: Actor, membership: Membership) -> None:
         before={"email": membership.user.email, "role": membership.role},
     )
     membership.delete()
+
+
+# --- Sign-in security -------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_security_update(
+    *, actor: Actor, require_2fa: bool, sso_domains: list[str], sso_default_role: str
+) -> Organisation:
+    """Set whether members need two-factor, and who joins through SSO with which role."""
+    organisation = Organisation.objects.select_for_update().get(pk=actor.organisation.pk)
+    if require_2fa and not organisation.require_2fa and not user_has_two_factor(actor.user):
+        raise Invalid(
+            "Turn on two-factor authentication for your own account first.", field="require_2fa"
+        )
+    if sso_default_role == Role.OWNER:
+        raise Invalid("People who join by SSO cannot be owners.", field="sso_default_role")
+    before = {
+        "require_2fa": organisation.require_2fa,
+        "sso_domains": organisation.sso_domain_list,
+        "sso_default_role": organisation.sso_default_role,
+    }
+    organisation.require_2fa = require_2fa
+    organisation.sso_domains = " ".join(sso_domains)
+    organisation.sso_default_role = sso_default_role
+    organisation.save(update_fields=["require_2fa", "sso_domains", "sso_default_role"])
+    after = {
+        "require_2fa": require_2fa,
+        "sso_domains": organisation.sso_domain_list,
+        "sso_default_role": sso_default_role,
+    }
+    if after != before:
+        audit_record(
+            actor,
+            action="organisation.security_update",
+            target_type="organisation",
+            target_id=organisation.pk,
+            target_label=organisation.name,
+            before=before,
+            after=after,
+        )
+    return organisation
+
+
+@transaction.atomic
+def sso_memberships_grant(
+    *, user: User, email: str, ip_address: str | None = None
+) -> list[Membership]:
+    """Just-in-time membership: join every organisation whose SSO domains take ``email``."""
+    granted = []
+    for organisation in sso_organisations_for_email(email):
+        membership, created = Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": organisation.sso_default_role}
+        )
+        if not created:
+            continue
+        granted.append(membership)
+        audit_record(
+            Actor(organisation=organisation, user=user, ip_address=ip_address),
+            action="membership.sso_join",
+            target_type="membership",
+            target_id=membership.pk,
+            target_label=user.email,
+            after={"email": user.email, "role": membership.role, "domain": email_domain(email)},
+        )
+    return granted
+
+
+def two_factor_change_record(
+    *, user: User, action: str, kind: str, ip_address: str | None = None
+) -> None:
+    """Audit a change to someone's two-factor set-up in each of their organisations."""
+    for membership in Membership.objects.filter(user=user).select_related("organisation"):
+        audit_record(
+            Actor(organisation=membership.organisation, user=user, ip_address=ip_address),
+            action=action,
+            target_type="user",
+            target_id=user.pk,
+            target_label=user.email,
+            after={"authenticator": kind},
+        )

@@ -8,13 +8,7 @@ from apps.accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", views.login_view, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -68,6 +62,7 @@ urlpatterns = [
         name="organisation_switch",
     ),
     path("connect/", views.connect, name="connect"),
+    path("security/", views.security, name="security"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.invitation_create, name="invitation_create"),
     path("members/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),

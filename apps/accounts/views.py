@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from allauth.account.views import LoginView
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -11,13 +13,35 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from apps.accounts import services
 from apps.accounts.access import get_for_org, org_view
-from apps.accounts.forms import ConnectForm, InvitationForm, OrganisationForm, RoleForm, SignupForm
+from apps.accounts.forms import (
+    ConnectForm,
+    InvitationForm,
+    OrganisationForm,
+    RoleForm,
+    SecurityForm,
+    SignupForm,
+)
 from apps.accounts.middleware import SESSION_KEY
 from apps.accounts.models import Invitation, Membership
 from apps.accounts.roles import ROLES_GRANTABLE_BY, Perm, Role, roles_with
+from apps.accounts.selectors import security_summary
 from apps.audit.context import Actor
 from apps.core.errors import ConsoleError
 from apps.core.kit import finish, form_fail, refuse, render_form, render_page, toast
+
+
+class ConsoleLoginView(LoginView):
+    """allauth's sign-in (password, then the two-factor step when the account has one)."""
+
+    template_name = "accounts/login.html"
+
+    def form_invalid(self, form) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 422  # the form again, with its errors, like every console form
+        return response
+
+
+login_view = ConsoleLoginView.as_view()
 
 
 @login_required
@@ -214,3 +238,35 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("dashboard:home")
     context["signup"] = signup
     return render(request, "accounts/invitation_accept.html", context)
+
+
+@org_view(Perm.MANAGE_SECURITY)
+@require_http_methods(["GET", "POST"])
+def security(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    form = SecurityForm(
+        request.POST or None,
+        initial={
+            "require_2fa": organisation.require_2fa,
+            "sso_domains": organisation.sso_domains,
+            "sso_default_role": organisation.sso_default_role,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_security_update(
+                actor=Actor.from_request(request), **form.cleaned_data
+            )
+        except ConsoleError as exc:
+            form_fail(form, exc)
+        else:
+            if not request.htmx:
+                return finish(request, reverse("accounts:security"), "Security settings saved.")
+            response = render(request, "accounts/security.html#security-form", {"form": form})
+            return toast(response, "Security settings saved.")
+    context = {
+        "form": form,
+        "summary": security_summary(organisation),
+        "sso_configured": bool(settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]),
+    }
+    return render_form(request, "accounts/security.html", context, partial="security-form")

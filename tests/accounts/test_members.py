@@ -197,6 +197,7 @@ def test_login_logout_and_password_change(organisation):
     client = Client()
     assert "Sign in" in client.get(reverse("accounts:login")).content.decode()
     bad = client.post(reverse("accounts:login"), {"username": "pat@acme.test", "password": "wrong"})
+    assert bad.status_code == 422
     assert "correct email address and password" in bad.content.decode()
     assert 'value="pat@acme.test"' in bad.content.decode()
     ok = client.post(

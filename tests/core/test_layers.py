@@ -68,7 +68,9 @@ def test_views_and_tasks_never_call_the_gateway_themselves():
         if not ({"views", "tasks", "templatetags"} & set(parts)):
             continue
         for imported, line in _imports(path, top_level=False):
-            if imported.startswith("apps.gateway") and not imported.startswith("apps.gateway.retry"):
+            if imported.startswith("apps.gateway") and not imported.startswith(
+                "apps.gateway.retry"
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}:{line} imports {imported}")
     assert offenders == []
 
@@ -76,7 +78,7 @@ def test_views_and_tasks_never_call_the_gateway_themselves():
 def test_services_and_selectors_do_not_reach_up_into_views():
     offenders = []
     for name, path in _modules().items():
-        if ".views" in name or name.endswith(".urls"):
+        if ".views" in name or name.endswith("urls"):
             continue
         for imported, line in _imports(path, top_level=False):
             if ".views" in imported and imported.startswith("apps."):

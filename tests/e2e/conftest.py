@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from tests.oidc.fixtures import oidc_provider, sso  # noqa: F401  (the SSO tests' provider)
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
