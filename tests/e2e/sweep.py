@@ -230,7 +230,7 @@ class Sweeper:
         for v in violations:
             self.problem(
                 path,
-                f"axe {v['id']} at {width} ({v['count']}×: {'; '.join(v['nodes'])})",
+                f"axe {v['id']} at {width} ({v['count']} nodes: {'; '.join(v['nodes'])})",
                 "axe",
             )
 

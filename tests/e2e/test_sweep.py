@@ -95,5 +95,5 @@ def test_every_page_and_control_works_for_every_role(browser, live_server, demo,
         owner.confirm(path, kind)
     context.close()
     print(f"\nbrowser sweep: {summary(findings)}")
-    print("pages × roles: " + ", ".join(sorted(f"{r}:{p}" for r, p in findings.pages)))
+    print("pages x roles: " + ", ".join(sorted(f"{r}:{p}" for r, p in findings.pages)))
     assert findings.problems == [], "\n".join(findings.problems)
