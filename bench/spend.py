@@ -16,12 +16,13 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import time
 import tracemalloc
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
+
+from bench import common
 
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/console_bench_spend"
@@ -33,27 +34,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "spend.json"
 
 
 def _setup_django() -> None:
-    os.environ["DATABASE_URL"] = DB_URL
-    os.environ["SANDBOX_ENABLED"] = "false"
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
-    os.environ.setdefault("DATA_DIR", str(Path(__file__).resolve().parent / "results" / ".data"))
-    name = DB_URL.rsplit("/", 1)[1]
-    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
-    exists = subprocess.run(
-        ["psql", admin_url, "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],  # noqa: S608
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
-        subprocess.run(["psql", admin_url, "-c", f"CREATE DATABASE {name}"], check=True)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    common.setup_django(DB_URL)
 
 
 def _pct(samples: list[float], p: float) -> float:
@@ -309,7 +290,11 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     url = reverse("spend:dashboard")
+    load_before = common.load_line()
+    baseline = common.time_baseline_page(client, runs=max(REPEAT, 25))
     results: dict = {
+        "load": load_before,
+        "baseline_page": baseline.as_dict(),
         "rows": {"facts": facts, "upstream_rows_ingested": upstream_rows},
         "ingest": {
             "seconds": round(seconds, 2),
@@ -327,6 +312,7 @@ def main() -> None:
         results["dashboard_ms"][f"{span}d"] = {
             "p50": round(statistics.median(samples), 1),
             "p95": round(_pct(samples, 95), 1),
+            "x_baseline_page": round(statistics.median(samples) / baseline.p50_ms, 1),
         }
     year = {"start": (end - timedelta(days=364)).isoformat(), "end": end.isoformat()}
     _m, _p, _pr, members, workspaces, keys, _ = world
@@ -342,6 +328,7 @@ def main() -> None:
         results["drilldown_ms"][name] = {
             "p50": round(statistics.median(samples), 1),
             "p95": round(_pct(samples, 95), 1),
+            "x_baseline_page": round(statistics.median(samples) / baseline.p50_ms, 1),
         }
 
     results["export"] = {}
@@ -398,11 +385,15 @@ def _print(r: dict) -> None:
         f"{i['replay_forced_rewrite_rows_per_second']:,} rows/s (forced rewrite); "
         f"tables unchanged after both: {i['replay_unchanged']}"
     )
-    print(f"{'view':<28}{'p50 ms':>10}{'p95 ms':>10}")
+    b = r["baseline_page"]
+    print(f"{r['load']}; baseline page p50 {b['p50_ms']} ms ({b['queries']} queries)")
+    print(f"{'view':<28}{'p50 ms':>10}{'p95 ms':>10}{'x base':>8}")
     for span, v in r["dashboard_ms"].items():
-        print(f"{'dashboard ' + span:<28}{v['p50']:>10}{v['p95']:>10}")
+        print(f"{'dashboard ' + span:<28}{v['p50']:>10}{v['p95']:>10}{v['x_baseline_page']:>8}")
     for name, v in r["drilldown_ms"].items():
-        print(f"{'drill-down 365d ' + name:<28}{v['p50']:>10}{v['p95']:>10}")
+        print(
+            f"{'drill-down 365d ' + name:<28}{v['p50']:>10}{v['p95']:>10}{v['x_baseline_page']:>8}"
+        )
     print(f"{'raw scan':<28}{'p50 ms':>10}{'ratio':>10}")
     for span, v in r["raw_scan_ms"].items():
         print(f"{'raw ' + span:<28}{v['p50']:>10}{v['ratio_vs_console_page']:>10}")
