@@ -90,6 +90,22 @@ def gateway_sleeps(monkeypatch) -> list[float]:
     return waits
 
 
+@pytest.fixture
+def upstream_calls(monkeypatch) -> list[int]:
+    """Counts real upstream attempts (retries included)."""
+    from apps.gateway import core
+
+    calls: list[int] = []
+    real = core._attempt
+
+    def counting(creds, operation):
+        calls.append(1)
+        return real(creds, operation)
+
+    monkeypatch.setattr(core, "_attempt", counting)
+    return calls
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the sandbox accounts once, into the freshly created test databases."""

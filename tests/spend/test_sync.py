@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.gateway import core
 from apps.gateway.errors import RateLimited
 from apps.members.models import UpstreamMember
 from apps.spend.models import CreditSnapshot, KeyDay, SpendFact
@@ -15,20 +14,6 @@ from apps.syncs.runner import sync_run
 from apps.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def upstream_calls(monkeypatch):
-    """Counts real upstream attempts (retries included)."""
-    calls: list[int] = []
-    real = core._attempt
-
-    def counting(creds, operation):
-        calls.append(1)
-        return real(creds, operation)
-
-    monkeypatch.setattr(core, "_attempt", counting)
-    return calls
 
 
 def test_credits_sync_appends_a_snapshot_each_run(organisation):

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.gateway import core
 from apps.gateway.errors import RateLimited
 from apps.spend.models import CreditSnapshot
 from apps.syncs import registry
@@ -17,20 +16,6 @@ from apps.syncs.runner import SyncContext, sync_run
 from apps.syncs.signals import sync_finished
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def upstream_calls(monkeypatch):
-    """Counts real upstream attempts (retries included)."""
-    calls: list[int] = []
-    real = core._attempt
-
-    def counting(creds, operation):
-        calls.append(1)
-        return real(creds, operation)
-
-    monkeypatch.setattr(core, "_attempt", counting)
-    return calls
 
 
 @pytest.fixture
