@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.keys",
     "apps.members",
     "apps.spend",
+    "apps.inference",
     "apps.sandbox",
 ]
 
@@ -321,6 +322,10 @@ CELERY_BEAT_SCHEDULE = {
     "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
     "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 3600.0},
     "keys-expiry-warnings": {"task": "apps.keys.tasks.expiry_warnings_send", "schedule": 86400.0},
+    "inference-keys-cleanup": {
+        "task": "apps.inference.tasks.console_keys_cleanup",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Syncs -------------------------------------------------------------------

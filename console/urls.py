@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.signin_urls")),
     path("audit/", include("apps.audit.urls")),
     path("keys/", include("apps.keys.urls")),
+    path("inference/", include("apps.inference.urls")),
     path("spend/", include("apps.spend.urls")),
     path("syncs/", include("apps.syncs.urls")),
     path("healthz", core_views.healthz, name="healthz"),

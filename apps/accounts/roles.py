@@ -27,6 +27,14 @@ class Perm(StrEnum):
     REQUEST_KEYS = "request_keys"
     APPROVE_KEY_REQUESTS = "approve_key_requests"
     VIEW_SPEND = "view_spend"
+    # Inference with a console-owned key: video jobs, files, generation look-ups, playgrounds.
+    USE_INFERENCE = "use_inference"
+    # The organisation's inference settings (daily limit, workspace), anyone's console key.
+    MANAGE_INFERENCE = "manage_inference"
+    # Every person's video jobs, files and generations (others see only their own).
+    VIEW_ALL_MEDIA = "view_all_media"
+    # What jobs and generations cost, across the organisation (read-only for finance).
+    VIEW_MEDIA_COSTS = "view_media_costs"
 
 
 _EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS}
@@ -36,8 +44,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
     # Sign-in rules for everyone (2FA required, SSO domains and their role) are the owners'.
     Role.ADMIN: frozenset(Perm) - {Perm.MANAGE_SECURITY},
-    Role.FINANCE: frozenset(_EVERYONE | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND}),
-    Role.MEMBER: frozenset(_EVERYONE),
+    Role.FINANCE: frozenset(
+        _EVERYONE
+        | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND, Perm.VIEW_MEDIA_COSTS}
+    ),
+    Role.MEMBER: frozenset(_EVERYONE | {Perm.USE_INFERENCE}),
 }
 
 # Only an owner may hand out or take away ownership.

@@ -71,9 +71,16 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         ],
     ),
     (
+        "Build",
+        [
+            Link("Inference key", "inference:mine", Perm.USE_INFERENCE),
+        ],
+    ),
+    (
         "Organisation",
         [
             Link("Members", "accounts:members", Perm.MANAGE_MEMBERS),
+            Link("Inference settings", "inference:settings", Perm.MANAGE_INFERENCE),
             Link("Members' keys", "spend:identities", Perm.MANAGE_MEMBERS),
             Link("Connection", "dashboard:connection", Perm.VIEW_CONNECTION),
             Link("Sync health", "syncs:health", Perm.VIEW_CONNECTION),
