@@ -45,8 +45,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Sign-in rules for everyone (2FA required, SSO domains and their role) are the owners'.
     Role.ADMIN: frozenset(Perm) - {Perm.MANAGE_SECURITY},
     Role.FINANCE: frozenset(
-        _EVERYONE
-        | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND, Perm.VIEW_MEDIA_COSTS}
+        _EVERYONE | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND, Perm.VIEW_MEDIA_COSTS}
     ),
     Role.MEMBER: frozenset(_EVERYONE | {Perm.USE_INFERENCE}),
 }
