@@ -292,6 +292,10 @@ OPENROUTER_APP_TITLE = env.str("OPENROUTER_APP_TITLE", default="OpenRouter Conso
 # How long the sandbox holds a request for the "timeout" fault before answering 408.
 SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=60.0)
 SANDBOX_VIDEO_SECONDS = env.float("SANDBOX_VIDEO_SECONDS", default=6.0)  # pending→completed
+# Each job finishes up to this many seconds later than SANDBOX_VIDEO_SECONDS (spread at random).
+SANDBOX_VIDEO_SPREAD_SECONDS = env.float("SANDBOX_VIDEO_SPREAD_SECONDS", default=0.0)
+# How long a finished video's stored copy lasts (its ``expires_at``).
+SANDBOX_VIDEO_RETENTION_SECONDS = env.float("SANDBOX_VIDEO_RETENTION_SECONDS", default=86400.0)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
