@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("keys/", include("apps.keys.urls")),
     path("inference/", include("apps.inference.urls")),
+    path("media/", include("apps.media.urls")),
     path("spend/", include("apps.spend.urls")),
     path("syncs/", include("apps.syncs.urls")),
     path("healthz", core_views.healthz, name="healthz"),

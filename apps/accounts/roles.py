@@ -27,6 +27,8 @@ class Perm(StrEnum):
     REQUEST_KEYS = "request_keys"
     APPROVE_KEY_REQUESTS = "approve_key_requests"
     VIEW_SPEND = "view_spend"
+    # The video jobs, files and generations pages (what each person sees there differs).
+    VIEW_MEDIA = "view_media"
     # Inference with a console-owned key: video jobs, files, generation look-ups, playgrounds.
     USE_INFERENCE = "use_inference"
     # The organisation's inference settings (daily limit, workspace), anyone's console key.
@@ -37,7 +39,7 @@ class Perm(StrEnum):
     VIEW_MEDIA_COSTS = "view_media_costs"
 
 
-_EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS}
+_EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS, Perm.VIEW_MEDIA}
 
 # The single source of truth: add a permission here and guard a view with it.
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {

@@ -73,6 +73,19 @@ SECTIONS: list[tuple[str, list[Link]]] = [
     (
         "Build",
         [
+            Link(
+                "Videos",
+                "media:videos",
+                Perm.VIEW_MEDIA,
+                ("media:videos", "media:video_new", "media:video_detail"),
+            ),
+            Link("Files", "media:files", Perm.USE_INFERENCE, ("media:files", "media:file_detail")),
+            Link(
+                "Generations",
+                "media:generations",
+                Perm.VIEW_MEDIA,
+                ("media:generations", "media:generation_detail"),
+            ),
             Link("Inference key", "inference:mine", Perm.USE_INFERENCE),
         ],
     ),

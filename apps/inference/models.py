@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.core.fields import EncryptedTextField
 
-DEFAULT_DAILY_LIMIT = Decimal("1.00")
+DEFAULT_DAILY_LIMIT = Decimal("5.00")
 
 
 class InferenceSettings(models.Model):

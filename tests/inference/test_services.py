@@ -26,7 +26,7 @@ def test_console_key_is_made_once_with_the_daily_limit(organisation, member, act
     assert first.pk == again.pk
     assert first.name == "console playground · member@acme.test"
     upstream = ApiKey.objects.get(hash=first.key_hash)
-    assert upstream.limit == 1.0 and upstream.limit_reset == "daily"
+    assert upstream.limit == 5.0 and upstream.limit_reset == "daily"
     mirror = Key.objects.get(organisation=organisation, hash=first.key_hash)
     assert mirror.owner == member
     # The secret is kept encrypted and works for inference; audit entries never hold it.
