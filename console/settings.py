@@ -357,6 +357,8 @@ VIDEO_POLL_MAX_SECONDS = env.float("VIDEO_POLL_MAX_SECONDS", default=30.0)
 VIDEO_POLLS_PER_MINUTE = env.int("VIDEO_POLLS_PER_MINUTE", default=600)
 VIDEO_LEASE_SECONDS = env.float("VIDEO_LEASE_SECONDS", default=30.0)
 VIDEO_DISPATCH_SECONDS = env.float("VIDEO_DISPATCH_SECONDS", default=2.0)
+# At most this many polls of one organisation queued or running at once.
+VIDEO_MAX_IN_FLIGHT = env.int("VIDEO_MAX_IN_FLIGHT", default=32)
 # The console's public https address: when set (and the organisation has a callback secret)
 # jobs are submitted with a callback_url, and complete without waiting for a poll.
 VIDEO_CALLBACK_BASE_URL = env.str("VIDEO_CALLBACK_BASE_URL", default="")

@@ -85,7 +85,13 @@ def videos_dispatch(queue, now: datetime | None = None) -> int:
     org_ids = list(_due(now).values_list("organisation_id", flat=True).distinct())
     for org_id in org_ids:
         due = _due(now).filter(organisation_id=org_id)
-        granted = budget_take(org_id, due.count(), now)
+        # Polls already queued or running for this organisation: never more than the cap, so
+        # a slow queue does not fill with polls whose leases run out before they start.
+        in_flight = VideoJob.objects.filter(
+            organisation_id=org_id, status__in=ACTIVE, lease_until__gt=now
+        ).count()
+        room = max(0, settings.VIDEO_MAX_IN_FLIGHT - in_flight)
+        granted = budget_take(org_id, min(due.count(), room), now)
         if not granted:
             continue
         for pk in list(due.order_by("next_poll_at", "pk").values_list("pk", flat=True)[:granted]):
