@@ -38,6 +38,8 @@ JOBS = int(os.environ.get("BENCH_VIDEO_JOBS", "1000"))
 FINISH_SECONDS, SPREAD_SECONDS = 45, 120  # jobs finish between 45 s and 165 s in
 BOUND = int(os.environ.get("BENCH_VIDEO_BOUND", "2400"))  # polls per minute, one organisation
 POLL_MAX = 30.0
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
