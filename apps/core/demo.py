@@ -6,6 +6,7 @@ Only this loader creates the demo users (password ``demo``); nothing else does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,9 @@ from django.utils import timezone
 from apps.accounts.models import ConnectionStatus, Membership, Organisation, User
 from apps.accounts.roles import Role
 from apps.audit.context import Actor
+from apps.audit.models import AuditEntry
+from apps.keys.models import KeyRequest
+from apps.keys.services.requests import key_request_approve, key_request_create
 from apps.members.services import identity_set
 from apps.sandbox.models import Account, Member, masked_label
 from apps.sandbox.seed import (
@@ -96,6 +100,37 @@ def _link_demo_member(demo: Organisation) -> None:
     )
 
 
+def _demo_history(demo: Organisation) -> None:
+    """A few days of ordinary use, so the queue, "My keys" and the audit log are not empty:
+    one request waiting for a decision, one approved and waiting to be revealed."""
+    if KeyRequest.objects.filter(organisation=demo).exists():
+        return
+    member = User.objects.get(email="member@demo.test")
+    admin = User.objects.get(email="admin@demo.test")
+    as_member = Actor(organisation=demo, user=member)
+    as_admin = Actor(organisation=demo, user=admin)
+    with override_settings(OPENROUTER_TRANSPORT="wsgi"):
+        approved = key_request_create(
+            as_member,
+            purpose="Summarising support tickets in a notebook",
+            name="support-notebook",
+            limit=15.0,
+            limit_reset="monthly",
+        )
+        key_request_approve(as_admin, approved)
+        key_request_create(
+            as_member,
+            purpose="Evaluating a reranker for search",
+            name="search-rerank-eval",
+            limit=25.0,
+            limit_reset="monthly",
+        )
+    # Spread what just happened over the last days, as it would have.
+    now = timezone.now()
+    for age, entry in enumerate(AuditEntry.objects.filter(organisation=demo).order_by("-id")):
+        AuditEntry.objects.filter(pk=entry.pk).update(created_at=now - timedelta(days=age, hours=2))
+
+
 def load_demo(
     *, base_url: str | None = None, keys: int = 30, days: int = 90, reset: bool = False
 ) -> DemoResult:
@@ -129,6 +164,7 @@ def load_demo(
                 )
     _link_demo_member(demo)
     _initial_sync([demo, labs])
+    _demo_history(demo)
     return DemoResult(
         organisations=[demo, labs],
         logins=tuple((email, role.label) for email, role in DEMO_LOGINS),

@@ -200,6 +200,8 @@ class DeleteForm(forms.Form):
     def __init__(self, *args, key_name: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.key_name = key_name
+        # What to type, shown in the box: the name is on the page anyway.
+        self.fields["confirm_name"].widget.attrs.update(placeholder=key_name, autocomplete="off")
 
     def clean_confirm_name(self):
         value = self.cleaned_data["confirm_name"]

@@ -211,7 +211,7 @@ def _identities_context(request: HttpRequest) -> dict:
         "memberships": Membership.objects.filter(organisation=org).select_related("user"),
         "linked": member_selectors.identities_by_user(org),
         "creators": creator_user_counts(org),
-        "names": member_selectors.member_emails(org),
+        "people": member_selectors.people_labels(org),
     }
 
 

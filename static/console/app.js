@@ -114,6 +114,24 @@
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   });
 
+  // --- tables that become cards on phones: each cell labelled by its column -------------
+  function labelCells(root) {
+    (root || document).querySelectorAll("table.cards-on-phone").forEach(function (table) {
+      var head = table.tHead && table.tHead.rows[0];
+      if (!head) return;
+      var labels = Array.prototype.map.call(head.cells, function (c) { return c.textContent.trim(); });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          Array.prototype.forEach.call(row.cells, function (cell, i) {
+            if (!cell.hasAttribute("data-label") && labels[i] && cell.colSpan === 1) cell.setAttribute("data-label", labels[i]);
+          });
+        });
+      });
+    });
+  }
+  labelCells(document);
+  document.body.addEventListener("htmx:afterSettle", function (event) { labelCells(event.target.closest("table") ? event.target.closest("table").parentNode : event.target); });
+
   // --- the phone menu ----------------------------------------------------------------
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-nav-toggle]");

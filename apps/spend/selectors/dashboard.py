@@ -42,7 +42,8 @@ class Dashboard:
 
     @property
     def change(self) -> Decimal | None:
-        if not self.previous_total:
+        # Against less than a cent, a percentage says nothing (and reads like a typo).
+        if self.previous_total < Decimal("0.01"):
             return None
         return (self.total - self.previous_total) / self.previous_total * 100
 
