@@ -1,11 +1,11 @@
-"""``python -m bench [keys|spend|all]``: run the named benchmarks (default: all)."""
+"""``python -m bench [keys|spend|videos|all]``: run the named benchmarks (default: all)."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-BENCHMARKS = ("keys", "spend")
+BENCHMARKS = ("keys", "spend", "videos")
 
 
 def main(argv: list[str]) -> int:

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "apps.keys",
     "apps.members",
     "apps.spend",
+    "apps.inference",
+    "apps.media",
     "apps.sandbox",
 ]
 
@@ -291,6 +293,10 @@ OPENROUTER_APP_TITLE = env.str("OPENROUTER_APP_TITLE", default="OpenRouter Conso
 # How long the sandbox holds a request for the "timeout" fault before answering 408.
 SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=60.0)
 SANDBOX_VIDEO_SECONDS = env.float("SANDBOX_VIDEO_SECONDS", default=6.0)  # pending→completed
+# Each job finishes up to this many seconds later than SANDBOX_VIDEO_SECONDS (spread at random).
+SANDBOX_VIDEO_SPREAD_SECONDS = env.float("SANDBOX_VIDEO_SPREAD_SECONDS", default=0.0)
+# How long a finished video's stored copy lasts (its ``expires_at``).
+SANDBOX_VIDEO_RETENTION_SECONDS = env.float("SANDBOX_VIDEO_RETENTION_SECONDS", default=86400.0)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -321,6 +327,14 @@ CELERY_BEAT_SCHEDULE = {
     "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
     "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 3600.0},
     "keys-expiry-warnings": {"task": "apps.keys.tasks.expiry_warnings_send", "schedule": 86400.0},
+    "videos-poll-due": {
+        "task": "apps.media.tasks.videos_dispatch",
+        "schedule": env.float("VIDEO_DISPATCH_SECONDS", default=2.0),
+    },
+    "inference-keys-cleanup": {
+        "task": "apps.inference.tasks.console_keys_cleanup",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Syncs -------------------------------------------------------------------
@@ -332,6 +346,26 @@ SYNC_LOCK_TTL = env.int("SYNC_LOCK_TTL", default=60)
 SYNC_MAX_RETRIES = env.int("SYNC_MAX_RETRIES", default=5)
 SYNC_RETRY_BASE = env.float("SYNC_RETRY_BASE", default=30.0)
 SYNC_RETRY_CAP = env.float("SYNC_RETRY_CAP", default=600.0)
+
+# --- Video jobs, files --------------------------------------------------------
+# Each job is polled after VIDEO_POLL_MIN_SECONDS, backing off to VIDEO_POLL_MAX_SECONDS
+# (never sooner than a Retry-After); at most VIDEO_POLLS_PER_MINUTE polls per organisation
+# however many jobs run. A poll holds its job's lease VIDEO_LEASE_SECONDS (a killed worker
+# frees it then); beat looks for due jobs every VIDEO_DISPATCH_SECONDS.
+VIDEO_POLL_MIN_SECONDS = env.float("VIDEO_POLL_MIN_SECONDS", default=3.0)
+VIDEO_POLL_MAX_SECONDS = env.float("VIDEO_POLL_MAX_SECONDS", default=30.0)
+VIDEO_POLLS_PER_MINUTE = env.int("VIDEO_POLLS_PER_MINUTE", default=600)
+VIDEO_LEASE_SECONDS = env.float("VIDEO_LEASE_SECONDS", default=30.0)
+VIDEO_DISPATCH_SECONDS = env.float("VIDEO_DISPATCH_SECONDS", default=2.0)
+# At most this many polls of one organisation queued or running at once.
+VIDEO_MAX_IN_FLIGHT = env.int("VIDEO_MAX_IN_FLIGHT", default=32)
+# The console's public https address: when set (and the organisation has a callback secret)
+# jobs are submitted with a callback_url, and complete without waiting for a poll.
+VIDEO_CALLBACK_BASE_URL = env.str("VIDEO_CALLBACK_BASE_URL", default="")
+# Checked before anything is sent upstream (upstream's own limits).
+VIDEO_PROMPT_MAX_CHARS = env.int("VIDEO_PROMPT_MAX_CHARS", default=8000)
+VIDEO_IMAGE_MAX_BYTES = env.int("VIDEO_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=100 * 1024 * 1024)
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"

@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.signin_urls")),
     path("audit/", include("apps.audit.urls")),
     path("keys/", include("apps.keys.urls")),
+    path("inference/", include("apps.inference.urls")),
+    path("media/", include("apps.media.urls")),
     path("spend/", include("apps.spend.urls")),
     path("syncs/", include("apps.syncs.urls")),
     path("healthz", core_views.healthz, name="healthz"),

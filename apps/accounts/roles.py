@@ -27,17 +27,29 @@ class Perm(StrEnum):
     REQUEST_KEYS = "request_keys"
     APPROVE_KEY_REQUESTS = "approve_key_requests"
     VIEW_SPEND = "view_spend"
+    # The video jobs, files and generations pages (what each person sees there differs).
+    VIEW_MEDIA = "view_media"
+    # Inference with a console-owned key: video jobs, files, generation look-ups, playgrounds.
+    USE_INFERENCE = "use_inference"
+    # The organisation's inference settings (daily limit, workspace), anyone's console key.
+    MANAGE_INFERENCE = "manage_inference"
+    # Every person's video jobs, files and generations (others see only their own).
+    VIEW_ALL_MEDIA = "view_all_media"
+    # What jobs and generations cost, across the organisation (read-only for finance).
+    VIEW_MEDIA_COSTS = "view_media_costs"
 
 
-_EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS}
+_EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS, Perm.VIEW_MEDIA}
 
 # The single source of truth: add a permission here and guard a view with it.
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
     # Sign-in rules for everyone (2FA required, SSO domains and their role) are the owners'.
     Role.ADMIN: frozenset(Perm) - {Perm.MANAGE_SECURITY},
-    Role.FINANCE: frozenset(_EVERYONE | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND}),
-    Role.MEMBER: frozenset(_EVERYONE),
+    Role.FINANCE: frozenset(
+        _EVERYONE | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND, Perm.VIEW_MEDIA_COSTS}
+    ),
+    Role.MEMBER: frozenset(_EVERYONE | {Perm.USE_INFERENCE}),
 }
 
 # Only an owner may hand out or take away ownership.

@@ -71,9 +71,29 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         ],
     ),
     (
+        "Build",
+        [
+            Link(
+                "Videos",
+                "media:videos",
+                Perm.VIEW_MEDIA,
+                ("media:videos", "media:video_new", "media:video_detail"),
+            ),
+            Link("Files", "media:files", Perm.USE_INFERENCE, ("media:files", "media:file_detail")),
+            Link(
+                "Generations",
+                "media:generations",
+                Perm.VIEW_MEDIA,
+                ("media:generations", "media:generation_detail"),
+            ),
+            Link("Inference key", "inference:mine", Perm.USE_INFERENCE),
+        ],
+    ),
+    (
         "Organisation",
         [
             Link("Members", "accounts:members", Perm.MANAGE_MEMBERS),
+            Link("Inference settings", "inference:settings", Perm.MANAGE_INFERENCE),
             Link("Members' keys", "spend:identities", Perm.MANAGE_MEMBERS),
             Link("Connection", "dashboard:connection", Perm.VIEW_CONNECTION),
             Link("Sync health", "syncs:health", Perm.VIEW_CONNECTION),

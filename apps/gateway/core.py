@@ -101,6 +101,15 @@ def _upstream_message(exc: sdk_errors.OpenRouterError) -> str:
         return ""
 
 
+def _upstream_metadata(exc: sdk_errors.OpenRouterError) -> dict:
+    """``error.metadata`` of the body (a dict of plain values), or ``{}``."""
+    try:
+        metadata = json.loads(exc.body)["error"].get("metadata")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def map_sdk_error(exc: sdk_errors.OpenRouterError) -> errors.UpstreamError:
     status = exc.status_code
     headers = exc.headers
@@ -110,6 +119,7 @@ def map_sdk_error(exc: sdk_errors.OpenRouterError) -> errors.UpstreamError:
         request_id=headers.get("x-request-id") or headers.get("cf-ray") or "",
         upstream_message=_upstream_message(exc)[:300],
         retry_after=parse_retry_after(headers.get("retry-after")),
+        metadata=_upstream_metadata(exc),
     )
 
 

@@ -24,6 +24,7 @@ class UpstreamError(ConsoleError):
         upstream_message: str = "",
         retry_after: float | None = None,
         field: str | None = None,
+        metadata: dict | None = None,
     ) -> None:
         super().__init__(message, field=field)
         if status is not None:
@@ -31,6 +32,8 @@ class UpstreamError(ConsoleError):
         self.request_id = request_id
         self.upstream_message = upstream_message
         self.retry_after = retry_after
+        # ``error.metadata`` of upstream's body (which layer refused: limit_source, scope, …).
+        self.metadata = dict(metadata or {})
 
     # Worth trying again later (rate limits, timeouts, outages), as opposed to a refusal.
     transient = False
@@ -88,6 +91,11 @@ class Conflict(UpstreamError):
     default_message = "OpenRouter reported a conflict with the current state; reload and try again."
 
 
+class PayloadTooLarge(UpstreamError):
+    status = 413
+    default_message = "OpenRouter refused: the request (a prompt, an image or a file) is too large."
+
+
 class RateLimited(UpstreamError):
     status = 429
     transient = True
@@ -119,6 +127,7 @@ _BY_STATUS: dict[int, type[UpstreamError]] = {
     403: Forbidden,
     404: NotFound,
     409: Conflict,
+    413: PayloadTooLarge,
     422: BadRequest,
     429: RateLimited,
 }

@@ -643,6 +643,15 @@ MODELS: list[CatalogModel] = [
         supported_parameters=("seed",),
         max_completion_tokens=None,
         unit_price=0.4,
+        extra={
+            "video": {
+                "resolutions": ("720p", "1080p"),
+                "durations": (4, 6, 8),
+                "aspect_ratios": ("16:9", "9:16"),
+                "frame_images": ("first_frame", "last_frame"),
+                "generate_audio": True,
+            }
+        },
         tokenizer="Media",
     ),
     _chat(
@@ -660,6 +669,15 @@ MODELS: list[CatalogModel] = [
         supported_parameters=(),
         max_completion_tokens=None,
         unit_price=0.1,
+        extra={
+            "video": {
+                "resolutions": ("720p",),
+                "durations": (4, 8, 12),
+                "aspect_ratios": ("16:9", "9:16"),
+                "frame_images": ("first_frame",),
+                "generate_audio": True,
+            }
+        },
         tokenizer="Media",
     ),
     _chat(
@@ -677,6 +695,15 @@ MODELS: list[CatalogModel] = [
         supported_parameters=(),
         max_completion_tokens=None,
         unit_price=0.045,
+        extra={
+            "video": {
+                "resolutions": ("480p", "768p", "1080p"),
+                "durations": (6, 10),
+                "aspect_ratios": ("16:9", "1:1", "9:16"),
+                "frame_images": ("first_frame", "last_frame"),
+                "generate_audio": False,
+            }
+        },
         tokenizer="Media",
     ),
     # --- audio --------------------------------------------------------------------------

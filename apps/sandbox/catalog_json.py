@@ -159,18 +159,19 @@ def image_endpoint_json(model: CatalogModel) -> dict[str, Any]:
 
 
 def video_model_json(model: CatalogModel) -> dict[str, Any]:
+    caps = model.extra.get("video", {})
     return {
         "id": model.id,
         "canonical_slug": model.permaslug,
         "name": model.name,
         "created": model.created,
         "hugging_face_id": None,
-        "supported_resolutions": ["480p", "720p", "1080p"],
-        "supported_durations": [4, 6, 8],
-        "supported_aspect_ratios": ["16:9", "9:16", "1:1"],
+        "supported_resolutions": list(caps.get("resolutions", ("480p", "720p", "1080p"))),
+        "supported_durations": list(caps.get("durations", (4, 6, 8))),
+        "supported_aspect_ratios": list(caps.get("aspect_ratios", ("16:9", "9:16", "1:1"))),
         "supported_sizes": None,
-        "supported_frame_images": ["first_frame", "last_frame"],
-        "generate_audio": model.provider == "google-vertex",
+        "supported_frame_images": list(caps.get("frame_images", ("first_frame", "last_frame"))),
+        "generate_audio": bool(caps.get("generate_audio", False)),
         "seed": "seed" in model.supported_parameters,
         "creativity": None,
         "upscale_factor": None,

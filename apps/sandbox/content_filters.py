@@ -25,6 +25,8 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import RequestDataTooBig
+
 from apps.sandbox.http import authenticate_quietly
 from apps.sandbox.models import Guardrail
 from apps.sandbox.policy import KeyPolicy
@@ -348,8 +350,8 @@ def screened(view):
             rules = merged_rules(KeyPolicy(caller.account, caller.key).guardrails)
             try:
                 body = json.loads(request.body) if rules else None
-            except (ValueError, UnicodeDecodeError):
-                body = None
+            except (ValueError, UnicodeDecodeError, RequestDataTooBig):
+                body = None  # the view answers (a 413 for a body over the limit)
             if isinstance(body, dict):
                 verdict = screen(body, rules)
                 if verdict.changed:

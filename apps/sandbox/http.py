@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -239,10 +240,14 @@ def _has_nul(value: Any) -> bool:
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
-    if not request.body:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ApiError(413, "Request body is too large") from None
+    if not raw:
         raise ApiError(400, "Request body is required")
     try:
-        body = json.loads(request.body)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "Request body is not valid JSON") from None
     if not isinstance(body, dict):

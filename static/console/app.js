@@ -104,6 +104,16 @@
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
   });
 
+  // --- upload progress: a form with data-upload-progress="#bar" fills that <progress> ---
+  document.body.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest ? event.target.closest("[data-upload-progress]") : null;
+    if (!form || !event.detail.lengthComputable) return;
+    var bar = document.querySelector(form.getAttribute("data-upload-progress"));
+    if (!bar) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+
   // --- tables that become cards on phones: each cell labelled by its column -------------
   function labelCells(root) {
     (root || document).querySelectorAll("table.cards-on-phone").forEach(function (table) {

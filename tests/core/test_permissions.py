@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # Views anyone (or any signed-in user) may reach: authentication and invitations.
 PUBLIC = {
+    "media:video_callback",  # upstream's signed job callback: verified by its signature, not a session
     "accounts:login",
     "accounts:logout",
     "accounts:password_change",

@@ -22,6 +22,12 @@ class VideoJob(models.Model):
     cost = models.FloatField(default=0.0)
     generation_id = models.CharField(max_length=64, null=True, blank=True)
     will_fail = models.BooleanField(default=False)
+    # "[expire]" in the prompt: the job ends ``expired`` instead of completing.
+    will_expire = models.BooleanField(default=False)
+    # Seconds from submission to the terminal state (SANDBOX_VIDEO_SECONDS + a spread).
+    finish_seconds = models.FloatField(null=True, blank=True)
+    # When the terminal-state callback was POSTed to ``params["callback_url"]``.
+    callback_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
