@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from apps.gateway.core import call, credentials_for
-from apps.gateway.paging import KEYS_PAGE_SIZE
+from apps.gateway.paging import KEYS_PAGE_SIZE, fixed_pages
 
 if TYPE_CHECKING:
     from apps.accounts.models import Organisation
@@ -43,19 +43,16 @@ def keys_iter(
     include_expired: bool = False,
 ) -> Iterator[Any]:
     """Every key of one workspace (the default one when ``workspace_id`` is None)."""
-    offset = 0
-    while True:
-        page = keys_page(
+    for page in fixed_pages(
+        lambda offset: keys_page(
             organisation,
             workspace_id=workspace_id,
             offset=offset,
             include_disabled=include_disabled,
             include_expired=include_expired,
         )
+    ):
         yield from page
-        if len(page) < KEYS_PAGE_SIZE:
-            return
-        offset += len(page)
 
 
 def key_get(organisation: Organisation, key_hash: str) -> Any:

@@ -52,3 +52,16 @@ def offset_all(
 ) -> list:
     """Every item of an ``offset``/``limit`` list."""
     return [item for page in offset_pages(creds, fetch, page_size=page_size) for item in page]
+
+
+def fixed_pages(fetch: Callable[[int], list], *, page_size: int = KEYS_PAGE_SIZE) -> Iterator[list]:
+    """Yield pages of a list that takes only ``offset`` and answers fixed-size pages with no
+    total (``GET /keys``): a short page is the last. ``fetch(offset)`` makes one call."""
+    offset = 0
+    while True:
+        page = fetch(offset)
+        if page:
+            yield page
+        if len(page) < page_size:
+            return
+        offset += len(page)
