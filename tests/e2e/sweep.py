@@ -252,6 +252,16 @@ class Sweeper:
         )
 
     def check_filters(self, path: str) -> None:
+        try:
+            self._check_filters(path)
+        except Exception as exc:
+            self.problem(
+                path,
+                f"filters could not be used ({type(exc).__name__}: {str(exc).splitlines()[0]})",
+                "filter",
+            )
+
+    def _check_filters(self, path: str) -> None:
         controls = self.filter_controls()
         # The same controls on the same page behave the same whoever uses them: once each.
         seen_key = ("filters", path, tuple(sorted(c["name"] for c in controls)))
@@ -319,48 +329,58 @@ class Sweeper:
 
     def check_dialogs(self, path: str) -> list[tuple[str, str]]:
         """Open, cancel and refuse an empty confirmation; returns confirmable (path, kind)."""
-        confirmable = []
+        confirmable: list[tuple[str, str]] = []
         for selector in self.dialog_triggers():
-            kind = self.page.get_attribute(selector, "hx-get") or selector
-            if self.excepted("dialog", path, kind):
-                continue
-            self.findings.count("dialog")
-            loaded = self.page.evaluate("() => window.__sweepLoaded")
-            self.page.click(selector)
             try:
-                self.page.wait_for_selector("#modal dialog[open]", timeout=5_000)
-            except Exception:
-                self.drain(path)
-                self.problem(path, f"dialog {kind}: did not open", "dialog")
-                continue
-            self.settle()
-            self.check_axe(path, "desktop", "document.querySelector('#modal')")
-            self.page.click("#modal [data-dialog-close]")
-            self.page.wait_for_timeout(150)
-            if self.page.locator("#modal dialog").count():
-                self.problem(path, f"dialog {kind}: Cancel did not close it", "dialog")
-            if self.page.evaluate("() => window.__sweepLoaded") != loaded:
-                self.problem(path, f"dialog {kind}: Cancel reloaded the page", "dialog")
-            # An empty confirmation is refused in place, inside the dialog.
-            self.page.click(selector)
-            self.page.wait_for_selector("#modal dialog[open]")
-            fields = self.page.locator("#modal input:not([type=hidden]), #modal textarea")
-            if fields.count():
-                for i in range(fields.count()):
-                    fields.nth(i).fill("")
-                self.page.click("#modal button[type=submit]")
-                self.settle()
-                refused = self.page.locator("#modal .field-error, #modal .flash-error").count()
-                if not refused:
-                    self.problem(
-                        path,
-                        f"dialog {kind}: an empty confirmation was not refused in place",
-                        "dialog",
-                    )
-            self.drain(path)
-            self.page.keyboard.press("Escape")
-            confirmable.append((path, kind))
+                self._check_dialog(path, selector, confirmable)
+            except Exception as exc:
+                self.problem(
+                    path,
+                    f"dialog {selector}: could not be used ({type(exc).__name__}: {str(exc).splitlines()[0]})",
+                    "dialog",
+                )
         return confirmable
+
+    def _check_dialog(self, path: str, selector: str, confirmable: list) -> None:
+        kind = self.page.get_attribute(selector, "hx-get") or selector
+        if self.excepted("dialog", path, kind):
+            return
+        self.findings.count("dialog")
+        loaded = self.page.evaluate("() => window.__sweepLoaded")
+        self.page.click(selector)
+        try:
+            self.page.wait_for_selector("#modal dialog[open]", timeout=5_000)
+        except Exception:
+            self.drain(path)
+            self.problem(path, f"dialog {kind}: did not open", "dialog")
+            return
+        self.settle()
+        self.check_axe(path, "desktop", "document.querySelector('#modal')")
+        self.page.click("#modal [data-dialog-close]")
+        self.page.wait_for_timeout(150)
+        if self.page.locator("#modal dialog").count():
+            self.problem(path, f"dialog {kind}: Cancel did not close it", "dialog")
+        if self.page.evaluate("() => window.__sweepLoaded") != loaded:
+            self.problem(path, f"dialog {kind}: Cancel reloaded the page", "dialog")
+        # An empty confirmation is refused in place, inside the dialog.
+        self.page.click(selector)
+        self.page.wait_for_selector("#modal dialog[open]")
+        fields = self.page.locator("#modal input:not([type=hidden]), #modal textarea")
+        if fields.count():
+            for i in range(fields.count()):
+                fields.nth(i).fill("")
+            self.page.click("#modal button[type=submit]")
+            self.settle()
+            refused = self.page.locator("#modal .field-error, #modal .flash-error").count()
+            if not refused:
+                self.problem(
+                    path,
+                    f"dialog {kind}: an empty confirmation was not refused in place",
+                    "dialog",
+                )
+        self.drain(path)
+        self.page.keyboard.press("Escape")
+        confirmable.append((path, kind))
 
     def confirm(self, path: str, kind: str) -> None:
         """Use a dialog's confirmation for real: it must close and say what it did."""
@@ -403,74 +423,82 @@ class Sweeper:
 
     def check_forms(self, path: str) -> None:
         for form in self.typed_forms():
-            seen_key = ("form", shape(form["action"]), tuple(i["name"] for i in form["inputs"]))
-            if self.excepted("form", path, form["action"]) or seen_key in self.findings.used:
-                continue
-            self.findings.used.add(seen_key)
-            self.findings.count("form")
-            where = f"form {form['action']}"
-            self.open(path)
-            scope = f"[data-sweep-form='{form['index']}']"
-            # Mark the forms again after the reload, then fill: numbers and emails wrong,
-            # text typed (it must come back as typed).
-            self.typed_forms()
-            typed, invalid = {}, False
-            for field_ in form["inputs"]:
-                locator = self.page.locator(f"{scope} [name='{field_['name']}']").first
-                if field_["type"] == "password":
-                    locator.fill("x")
-                    invalid = True
-                elif field_["numeric"]:
-                    locator.fill("-1" if field_["type"] == "number" else "-1x")
-                    invalid = True
-                elif field_["type"] in ("email", "url"):
-                    locator.fill("sweep not valid")
-                    invalid = True
-                elif field_["type"] in ("datetime-local", "date"):
-                    continue
-                else:
-                    typed[field_["name"]] = "sweep typed"
-                    locator.fill("sweep typed")
-            if not invalid and typed:
-                # Nothing to get wrong: leave the first required text empty instead.
-                first = next(iter(typed))
-                self.page.locator(f"{scope} [name='{first}']").first.fill("")
-                typed.pop(first)
-            heading = self.page.locator("main h1").first.inner_text()
             try:
-                with self.page.expect_response(
-                    lambda r: r.request.method == "POST", timeout=8_000
-                ) as caught:
-                    self.page.locator(f"{scope} button[type=submit]").first.click()
-            except Exception:
+                self._check_form(path, form)
+            except Exception as exc:
                 self.problem(
                     path,
-                    f"{where}: nothing was sent (the browser refused it itself: the server's "
-                    "message never shows; add novalidate)",
+                    f"form {form['action']}: could not be used ({type(exc).__name__}: {str(exc).splitlines()[0]})",
                     "form",
                 )
-                continue
-            status = caught.value.status
-            self.settle()
-            self.drain(path)
-            if status != 422:
-                self.problem(
-                    path, f"{where}: an invalid submission answered {status}, not 422", "form"
-                )
-                continue
-            if not self.page.locator(".field-error, .flash-error, [aria-invalid=true]").count():
-                self.problem(path, f"{where}: no message shown for the invalid submission", "form")
-            for name, value in typed.items():
-                kept = self.page.locator(f"main [name='{name}']")
-                if kept.count() and kept.first.input_value() != value:
-                    self.problem(path, f"{where}: did not keep what was typed in {name}", "form")
-            still = self.page.locator("main h1").first
-            if (
-                not still.count()
-                or still.inner_text() != heading
-                or not self.page.locator("nav[aria-label='Main']").count()
-            ):
-                self.problem(path, f"{where}: the rest of the page did not stay as it was", "form")
+
+    def _check_form(self, path: str, form: dict) -> None:
+        seen_key = ("form", shape(form["action"]), tuple(i["name"] for i in form["inputs"]))
+        if self.excepted("form", path, form["action"]) or seen_key in self.findings.used:
+            return
+        self.findings.used.add(seen_key)
+        self.findings.count("form")
+        where = f"form {form['action']}"
+        self.open(path)
+        scope = f"[data-sweep-form='{form['index']}']"
+        # Mark the forms again after the reload, then fill: numbers and emails wrong,
+        # text typed (it must come back as typed).
+        self.typed_forms()
+        typed, invalid = {}, False
+        for field_ in form["inputs"]:
+            locator = self.page.locator(f"{scope} [name='{field_['name']}']").first
+            if field_["type"] == "password":
+                locator.fill("x")
+                invalid = True
+            elif field_["numeric"]:
+                locator.fill("-1" if field_["type"] == "number" else "-1x")
+                invalid = True
+            elif field_["type"] in ("email", "url"):
+                locator.fill("sweep not valid")
+                invalid = True
+            elif field_["type"] in ("datetime-local", "date"):
+                return
+            else:
+                typed[field_["name"]] = "sweep typed"
+                locator.fill("sweep typed")
+        if not invalid and typed:
+            # Nothing to get wrong: leave the first required text empty instead.
+            first = next(iter(typed))
+            self.page.locator(f"{scope} [name='{first}']").first.fill("")
+            typed.pop(first)
+        heading = self.page.locator("main h1").first.inner_text()
+        try:
+            with self.page.expect_response(
+                lambda r: r.request.method == "POST", timeout=8_000
+            ) as caught:
+                self.page.locator(f"{scope} button[type=submit]").first.click()
+        except Exception:
+            self.problem(
+                path,
+                f"{where}: nothing was sent (the browser refused it itself: the server's "
+                "message never shows; add novalidate)",
+                "form",
+            )
+            return
+        status = caught.value.status
+        self.settle()
+        self.drain(path)
+        if status != 422:
+            self.problem(path, f"{where}: an invalid submission answered {status}, not 422", "form")
+            return
+        if not self.page.locator(".field-error, .flash-error, [aria-invalid=true]").count():
+            self.problem(path, f"{where}: no message shown for the invalid submission", "form")
+        for name, value in typed.items():
+            kept = self.page.locator(f"main [name='{name}']")
+            if kept.count() and kept.first.input_value() != value:
+                self.problem(path, f"{where}: did not keep what was typed in {name}", "form")
+        still = self.page.locator("main h1").first
+        if (
+            not still.count()
+            or still.inner_text() != heading
+            or not self.page.locator("nav[aria-label='Main']").count()
+        ):
+            self.problem(path, f"{where}: the rest of the page did not stay as it was", "form")
 
 
 def summary(findings: Findings) -> str:
