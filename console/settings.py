@@ -278,6 +278,9 @@ OPENROUTER_BASE_URL = env.str(
     if SANDBOX_ENABLED
     else "https://openrouter.ai/api/v1",
 )
+# More base URLs an organisation may connect to (a proxy of your own), comma separated; each
+# https://. OpenRouter's API and OPENROUTER_BASE_URL are always allowed, nothing else is.
+OPENROUTER_ALLOWED_BASE_URLS = env.list("OPENROUTER_ALLOWED_BASE_URLS", default=[])
 # "http" sends requests over the network; "wsgi" hands them to this process's own
 # WSGI application (the sandbox, in tests) without opening a socket.
 OPENROUTER_TRANSPORT = env.str("OPENROUTER_TRANSPORT", default="http")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.context import Actor
 from apps.audit.services import audit_record
@@ -57,6 +58,7 @@ def ensure_name_free(organisation, name: str, *, exclude_hash: str = "") -> None
         raise DuplicateName("A key with this name already exists.", field="name")
 
 
+@sensitive_variables("secret")
 def key_create(
     actor: Actor,
     *,

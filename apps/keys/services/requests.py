@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from apps.accounts.models import Membership
 from apps.accounts.roles import Perm, roles_with
@@ -153,6 +154,7 @@ def _claim(request: KeyRequest) -> None:
         raise AlreadyDecided("This request has already been decided.")
 
 
+@sensitive_variables("secret")
 def key_request_approve(
     actor: Actor,
     request: KeyRequest,
@@ -242,6 +244,7 @@ def key_request_reject(actor: Actor, request: KeyRequest, *, reason: str) -> Key
     return request
 
 
+@sensitive_variables("secret")
 def key_request_reveal(actor: Actor, request: KeyRequest) -> str:
     """The secret, once: it is wiped in the same transaction that hands it out."""
     with transaction.atomic():
