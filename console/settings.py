@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "apps.core.middleware.HealthCheckMiddleware",  # first: answers probes by address
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -323,7 +324,8 @@ CELERY_BEAT_SCHEDULE = {
     # interval (in the stream's registration) has passed.
     "syncs-due": {"task": "apps.syncs.tasks.syncs_due", "schedule": 30.0},
     "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
-    "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 3600.0},
+    # An approved secret nobody revealed in time is wiped within a minute of its deadline.
+    "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 60.0},
     "keys-expiry-warnings": {"task": "apps.keys.tasks.expiry_warnings_send", "schedule": 86400.0},
 }
 

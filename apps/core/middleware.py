@@ -1,12 +1,13 @@
-"""Middleware of the platform: the health check that answers before host validation."""
+"""Middleware of the platform: the health check that answers before host validation, and
+the refusal of NUL characters anywhere in a request."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
-from apps.core.views import healthz
+from apps.core.health import health_response
 
 HEALTH_PATH = "/healthz"
 
@@ -23,6 +24,29 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info == HEALTH_PATH:
-            return healthz(request)
+        if request.path_info == HEALTH_PATH and request.method in ("GET", "HEAD"):
+            return health_response()
         return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """400 for a NUL character in the path, the query or a posted field.
+
+    No text a person types holds one, and PostgreSQL cannot store or even compare one: a
+    NUL reaching a query (a path parameter that third-party views look up, say) would be a
+    500. Django's form fields refuse it too, but not every value passes through a form.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info or _has_nul(request.GET):
+            return HttpResponseBadRequest("A NUL character is never valid input.")
+        if request.method == "POST" and _has_nul(request.POST):
+            return HttpResponseBadRequest("A NUL character is never valid input.")
+        return self.get_response(request)
+
+
+def _has_nul(query) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())

@@ -132,6 +132,10 @@ def _attempt(creds: Credentials, operation: Callable[[OpenRouter], T]) -> T:
         # A malformed base URL (bad IDNA, an unclosed IPv6 bracket…) fails inside httpx
         # before anything is sent; the key must not ride along in a traceback.
         raise errors.InvalidAddress(field="base_url") from None
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        raise errors.UpstreamUnreachable(
+            "Could not reach OpenRouter at the configured address."
+        ) from None
     except httpx.TimeoutException:
         raise errors.UpstreamTimeout() from None
     except (httpx.TransportError, sdk_errors.NoResponseError):

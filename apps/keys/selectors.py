@@ -57,6 +57,7 @@ LIST_COLUMNS = (
     "remaining_sort",
     "limit_used_ratio",
     "owner_id",
+    "secret_not_received",
 )
 
 
