@@ -1,10 +1,13 @@
-"""Middleware of the platform: the health check that answers before host validation, and
-the refusal of NUL characters anywhere in a request."""
+"""Middleware of the platform: the health check that answers before host validation, the
+refusal of NUL characters anywhere in a request, and the Content-Security-Policy."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from apps.core.health import health_response
@@ -50,3 +53,27 @@ class RefuseNulMiddleware:
 
 def _has_nul(query) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy (``CONTENT_SECURITY_POLICY``), plus the SSO provider's origin in
+    ``form-action``: the sign-in form's POST is redirected there, and browsers hold that
+    redirect to the form's ``form-action`` too."""
+
+    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        providers = sso_origins()
+        if providers and not report_only:
+            parts.update = {**(parts.update or {}), "form-action": providers}
+        return parts
+
+
+def sso_origins() -> list[str]:
+    """The origins of the OpenID providers configured (``SSO_OIDC_SERVER_URL`` → allauth)."""
+    oidc = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {})
+    origins = []
+    for app in oidc.get("APPS", []):
+        where = urlsplit(app.get("settings", {}).get("server_url", ""))
+        if where.scheme in ("http", "https") and where.netloc:
+            origins.append(f"{where.scheme}://{where.netloc}")
+    return origins
