@@ -316,8 +316,21 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Worker control messages (pidbox) too, or kombu writes ./control in the checkout.
         "control_folder": str(_broker_dir / "control"),
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task taken by a worker that died before acknowledging it is handed out again after
+    # this many seconds. It must exceed the longest countdown a task waits in a worker
+    # (SYNC_RETRY_CAP), or Redis would hand out a waiting retry twice. A sync whose worker
+    # died is taken over sooner than this by the dispatcher, once its lease runs out.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+    }
+# The queue tasks go to (and workers read) unless routed elsewhere: two deployments
+# sharing one Redis keep apart by naming theirs.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process is killed goes back on the queue instead of being dropped.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -326,7 +339,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Every sync stream of every app: the dispatcher queues each (organisation, stream) whose
     # interval (in the stream's registration) has passed.
-    "syncs-due": {"task": "apps.syncs.tasks.syncs_due", "schedule": 30.0},
+    # Every 15 s: a run whose worker died is taken over at most 15 s after its lease ends.
+    "syncs-due": {"task": "apps.syncs.tasks.syncs_due", "schedule": 15.0},
     "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
     # An approved secret nobody revealed in time is wiped within a minute of its deadline.
     "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 60.0},
