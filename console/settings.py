@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -61,8 +63,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.middleware.HealthCheckMiddleware",  # first: answers probes by address
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -279,6 +285,9 @@ OPENROUTER_BASE_URL = env.str(
     if SANDBOX_ENABLED
     else "https://openrouter.ai/api/v1",
 )
+# More base URLs an organisation may connect to (a proxy of your own), comma separated; each
+# https://. OpenRouter's API and OPENROUTER_BASE_URL are always allowed, nothing else is.
+OPENROUTER_ALLOWED_BASE_URLS = env.list("OPENROUTER_ALLOWED_BASE_URLS", default=[])
 # "http" sends requests over the network; "wsgi" hands them to this process's own
 # WSGI application (the sandbox, in tests) without opening a socket.
 OPENROUTER_TRANSPORT = env.str("OPENROUTER_TRANSPORT", default="http")
@@ -313,8 +322,21 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Worker control messages (pidbox) too, or kombu writes ./control in the checkout.
         "control_folder": str(_broker_dir / "control"),
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task taken by a worker that died before acknowledging it is handed out again after
+    # this many seconds. It must exceed the longest countdown a task waits in a worker
+    # (SYNC_RETRY_CAP), or Redis would hand out a waiting retry twice. A sync whose worker
+    # died is taken over sooner than this by the dispatcher, once its lease runs out.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+    }
+# The queue tasks go to (and workers read) unless routed elsewhere: two deployments
+# sharing one Redis keep apart by naming theirs.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process is killed goes back on the queue instead of being dropped.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -323,9 +345,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Every sync stream of every app: the dispatcher queues each (organisation, stream) whose
     # interval (in the stream's registration) has passed.
-    "syncs-due": {"task": "apps.syncs.tasks.syncs_due", "schedule": 30.0},
+    # Every 15 s: a run whose worker died is taken over at most 15 s after its lease ends.
+    "syncs-due": {"task": "apps.syncs.tasks.syncs_due", "schedule": 15.0},
     "keys-rotations-due": {"task": "apps.keys.tasks.rotations_due", "schedule": 60.0},
-    "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 3600.0},
+    # An approved secret nobody revealed in time is wiped within a minute of its deadline.
+    "keys-reveals-expire": {"task": "apps.keys.tasks.reveals_expire", "schedule": 60.0},
     "keys-expiry-warnings": {"task": "apps.keys.tasks.expiry_warnings_send", "schedule": 86400.0},
     "videos-poll-due": {
         "task": "apps.media.tasks.videos_dispatch",
@@ -369,7 +393,7 @@ FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=100 * 1024 * 1024)
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -395,12 +419,58 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp): scripts and styles from the console's own origin
+# only: no inline script, no inline style or style attribute, no eval (htmx runs with
+# allowEval:false; every handler lives in static/console/app.js). A script that must be
+# inline would carry {{ request.csp_nonce }}: there is none. data: images are the
+# two-factor QR code and Pico's inline SVG icons. Forms post to the console only, and on to
+# the identity provider for single sign-on (apps.core.middleware adds its origin: a
+# redirect after a POST counts as the form's target).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Permissions-Policy: the console uses no device or sensor; the "copy" buttons write to the
+# clipboard of the console's own pages.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "camera": [],
+    "clipboard-read": [],
+    "clipboard-write": ["self"],
+    "display-capture": [],
+    "fullscreen": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
@@ -9,6 +8,7 @@ from django.contrib.auth.forms import SetPasswordMixin
 
 from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
+from apps.gateway.addresses import allowed_base_urls, base_url_problem
 
 
 class OrganisationForm(forms.Form):
@@ -32,12 +32,18 @@ class ConnectForm(forms.Form):
         help_text="Where the OpenRouter API lives. Leave as is unless you run a proxy or the sandbox.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = ", ".join(allowed_base_urls())
+        self.fields["base_url"].help_text += f" This console may connect to: {allowed}."
+
     def clean_base_url(self) -> str:
-        # Not Django's URLValidator: internal hosts without a dot ("proxy:8080") are fine here.
+        # The allowlist (apps.gateway.addresses): no other host is ever asked, so the form
+        # cannot be used to probe the console's network.
         value = self.cleaned_data["base_url"].strip().rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise forms.ValidationError("Enter a valid URL.")
+        problem = base_url_problem(value)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return value
 
     def clean_api_key(self) -> str:

@@ -42,6 +42,16 @@ class Perm(StrEnum):
 _EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS, Perm.VIEW_MEDIA}
 
 # The single source of truth: add a permission here and guard a view with it.
+#
+# Queuing work that only reads upstream: "Sync now" on a stream, and "Test connection" (a
+# run of the connection stream), is allowed to whoever may see that stream's data (the
+# stream's ``view_perm``): so finance may queue the keys, spend and connection streams and
+# members none. Nothing a person queues runs in their request, and each stream takes one
+# request per REQUEST_COOLDOWN (30 s, apps/syncs/services.py) whoever asks, so no role can
+# turn these buttons into upstream load; a finance person asking often is as harmless as
+# an admin doing so, and stopping them would only hide fresh figures from them.
+#
+# The credit balance on the home page is spend data: only VIEW_SPEND sees it (members do not).
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
     # Sign-in rules for everyone (2FA required, SSO domains and their role) are the owners'.

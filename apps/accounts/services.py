@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
 
 from apps.accounts.models import ConnectionStatus, Invitation, Membership, Organisation, User
 from apps.accounts.roles import ROLES_GRANTABLE_BY, Perm, Role, role_allows, roles_with
@@ -43,6 +44,7 @@ def organisation_create(*, user: User, name: str, base_url: str | None = None) -
     return organisation
 
 
+@sensitive_variables("api_key")
 def organisation_connect(*, actor: Actor, api_key: str, base_url: str) -> Organisation:
     """Check ``api_key`` live with ``GET /key``; store it (encrypted) only if it is a management key.
 

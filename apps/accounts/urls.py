@@ -57,7 +57,7 @@ urlpatterns = [
     ),
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path(
-        "organisations/<int:organisation_id>/switch/",
+        "organisations/<id:organisation_id>/switch/",
         views.organisation_switch,
         name="organisation_switch",
     ),
@@ -65,8 +65,8 @@ urlpatterns = [
     path("security/", views.security, name="security"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.invitation_create, name="invitation_create"),
-    path("members/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
-    path("members/<int:pk>/role/", views.membership_role, name="membership_role"),
-    path("members/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
+    path("members/invitations/<id:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("members/<id:pk>/role/", views.membership_role, name="membership_role"),
+    path("members/<id:pk>/remove/", views.membership_remove, name="membership_remove"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

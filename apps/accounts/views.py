@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -68,6 +69,7 @@ def organisation_switch(request: HttpRequest, organisation_id: int) -> HttpRespo
     return redirect("dashboard:home")
 
 
+@sensitive_post_parameters("api_key")
 @org_view(Perm.MANAGE_CONNECTION)
 @require_http_methods(["GET", "POST"])
 def connect(request: HttpRequest) -> HttpResponse:

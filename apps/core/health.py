@@ -8,7 +8,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from kombu import Connection
 from kombu.exceptions import OperationalError
 
@@ -46,3 +48,24 @@ def check_upstream() -> bool:
     ).values_list("ok", flat=True)
     results = list(recent[:1000])
     return not results or any(results)
+
+
+def health_response() -> JsonResponse:
+    """200 while the database and broker work; an upstream outage degrades but does not fail.
+
+    Open to load balancers, so it says only yes or no per check, and calls nothing upstream.
+    """
+    database = check_database()
+    checks = {
+        "database": database,
+        "broker": check_broker(),
+        "upstream": check_upstream() if database else False,
+    }
+    critical_ok = checks["database"] and checks["broker"]
+    status = "ok" if all(checks.values()) else ("degraded" if critical_ok else "failing")
+    response = JsonResponse(
+        {"status": status, "checks": {name: {"ok": ok} for name, ok in checks.items()}},
+        status=200 if critical_ok else 503,
+    )
+    add_never_cache_headers(response)
+    return response

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.views.decorators.debug import sensitive_variables
+
 from apps.gateway import errors
+from apps.gateway.addresses import base_url_check
 from apps.gateway.core import Credentials, call, credentials_for
 
 if TYPE_CHECKING:
     from apps.accounts.models import Organisation
 
 
+@sensitive_variables("api_key", "creds")
 def management_key_check(base_url: str, api_key: str) -> Any:
-    """``GET /key`` with a candidate key; raise unless it is a valid management key."""
-    creds = Credentials(base_url=base_url, api_key=api_key)
+    """``GET /key`` with a candidate key; raise unless it is a valid management key.
+
+    Only to an allowed address (:mod:`apps.gateway.addresses`): no other host is asked.
+    """
+    creds = Credentials(base_url=base_url_check(base_url), api_key=api_key)
     response = call(creds, lambda sdk: sdk.api_keys.get_current_key_metadata())
     data = response.data
     if not data.is_management_key:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from openrouter import OpenRouter
 from openrouter import errors as sdk_errors
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -123,6 +124,9 @@ def map_sdk_error(exc: sdk_errors.OpenRouterError) -> errors.UpstreamError:
     )
 
 
+# Every local of every frame below (the SDK, httpx: they hold the Authorization header) is
+# hidden from error reports, should a defect there ever raise something unmapped.
+@sensitive_variables()
 def _attempt(creds: Credentials, operation: Callable[[OpenRouter], T]) -> T:
     # Errors are raised "from None": the SDK's exceptions hold the raw request, whose
     # Authorization header must never reach a log or a traceback.
@@ -138,6 +142,10 @@ def _attempt(creds: Credentials, operation: Callable[[OpenRouter], T]) -> T:
         # A malformed base URL (bad IDNA, an unclosed IPv6 bracket…) fails inside httpx
         # before anything is sent; the key must not ride along in a traceback.
         raise errors.InvalidAddress(field="base_url") from None
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        raise errors.UpstreamUnreachable(
+            "Could not reach OpenRouter at the configured address."
+        ) from None
     except httpx.TimeoutException:
         raise errors.UpstreamTimeout() from None
     except (httpx.TransportError, sdk_errors.NoResponseError):

@@ -45,6 +45,25 @@ class UpstreamError(ConsoleError):
         )
 
     @property
+    def outcome_unknown(self) -> bool:
+        """A write that failed this way may still have been carried out upstream.
+
+        Known not to have run: a refusal (4xx other than 408), a 429 or 503 (turned away
+        before processing), an address that was never reached. Everything else (a timeout,
+        a 408, another 5xx, an answer the console could not read) may have.
+        """
+        if self.reached is False:
+            return False
+        if self.status is None:
+            return True
+        if self.status in (429, 503):
+            return False
+        return self.status == 408 or self.status >= 500
+
+    # False when the request never left (bad address, connection refused).
+    reached: bool | None = None
+
+    @property
     def user_message(self) -> str:
         text = self.message
         if self.upstream_message and self.upstream_message not in text:
@@ -107,16 +126,24 @@ class UpstreamUnavailable(UpstreamError):
     default_message = "OpenRouter is unavailable or failing right now; try again shortly."
 
 
+class UpstreamUnreachable(UpstreamUnavailable):
+    """No connection could be made: nothing was sent."""
+
+    reached = False
+
+
 class UpstreamTimeout(UpstreamError):
     transient = True
     default_message = "OpenRouter did not answer in time; try again shortly."
 
 
 class InvalidAddress(UpstreamError):
+    reached = False
     default_message = "The configured OpenRouter address is not a valid URL."
 
 
 class NotConnected(UpstreamError):
+    reached = False
     default_message = "This organisation has no management key yet. Connect one first."
 
 
@@ -126,6 +153,7 @@ _BY_STATUS: dict[int, type[UpstreamError]] = {
     402: PaymentRequired,
     403: Forbidden,
     404: NotFound,
+    408: UpstreamTimeout,
     409: Conflict,
     413: PayloadTooLarge,
     422: BadRequest,

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.views.decorators.debug import sensitive_variables
+
 from apps.gateway.core import call, credentials_for
 from apps.gateway.paging import KEYS_PAGE_SIZE, fixed_pages
 
@@ -59,6 +61,7 @@ def key_get(organisation: Organisation, key_hash: str) -> Any:
     return call(credentials_for(organisation), lambda sdk: sdk.api_keys.get(hash=key_hash)).data
 
 
+@sensitive_variables("response")
 def key_create(
     organisation: Organisation,
     *,

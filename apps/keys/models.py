@@ -66,6 +66,9 @@ class Key(models.Model):
     remaining_sort = models.FloatField(default=NO_LIMIT_REMAINING)
     limit_used_ratio = models.FloatField(null=True, blank=True)
     synced_at = models.DateTimeField(default=timezone.now)
+    # Created upstream by the console, whose create answer never arrived (a timeout after
+    # upstream did the work): nobody holds its secret; the key page offers delete or rotate.
+    secret_not_received = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -310,3 +313,46 @@ class ExpiryWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_hash[:8]}: {self.days_before} days"
+
+
+class KeyCreateAttempt(models.Model):
+    """A key creation the console asked upstream for, written down before asking.
+
+    When the answer never arrives (a timeout after upstream created the key), the next keys
+    sync finds the key by this record (name, workspace and creation time) and marks it
+    "created, secret not received" instead of leaving an orphan nobody knows about.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Asked, no answer yet"
+        DONE = "done", "Created"
+        FAILED = "failed", "Refused (nothing created)"
+        UNKNOWN = "unknown", "No answer (maybe created)"
+        ORPHANED = "orphaned", "Created, secret not received"
+        NOT_CREATED = "not_created", "Not created"
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    workspace_id = models.CharField(max_length=64, blank=True, default="")
+    action = models.CharField(max_length=32, default="key.create")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who the key is for (the requester of an approved request, else the actor).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    key_hash = models.CharField(max_length=64, blank=True, default="")
+    error = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "status"], name="keyattempt_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.get_status_display()}"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from apps.core.converters import BIGINT_MAX
 from apps.keys.models import Key, KeyRequest, KeyRotation, KeyUsageSnapshot
 from apps.keys.syncs import STREAM
 from apps.syncs.selectors import synced_once
@@ -55,6 +57,7 @@ LIST_COLUMNS = (
     "remaining_sort",
     "limit_used_ratio",
     "owner_id",
+    "secret_not_received",
 )
 
 
@@ -110,19 +113,45 @@ def encode_cursor(key: Key, column: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def decode_cursor(cursor: str, column: str):
-    try:
-        value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, binascii.Error):
-        return None
-    if not isinstance(pk, int):
-        return None
-    if column in ("created_at", "last_used_sort") and isinstance(value, str):
+_DATETIME_COLUMNS = {"created_at", "last_used_sort"}
+_NUMBER_COLUMNS = {"usage_daily", "usage_weekly", "usage_monthly", "remaining_sort"}
+
+
+def _cursor_value(value, column: str):
+    """The cursor's sort value if it has the sort column's type, else None."""
+    if column in _DATETIME_COLUMNS:
+        if not isinstance(value, str):
+            return None
         try:
-            value = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return None
-    return value, pk
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+    if column in _NUMBER_COLUMNS:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
+        return number if math.isfinite(number) else None
+    return value if isinstance(value, str) else None
+
+
+def decode_cursor(cursor: str, column: str):
+    """``(sort value, id)`` from a "load more" cursor, or None for anything not made by
+    :func:`encode_cursor` for this sort (a cursor is typed into URLs; it is never trusted)."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError, binascii.Error, RecursionError):
+        return None
+    if not isinstance(decoded, list) or len(decoded) != 2:
+        return None
+    value, pk = decoded
+    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk <= BIGINT_MAX:
+        return None
+    value = _cursor_value(value, column)
+    return None if value is None else (value, pk)
 
 
 def keys_page(organisation, filters: KeyFilters, *, after: str = "", owner=None):

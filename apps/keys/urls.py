@@ -14,16 +14,16 @@ urlpatterns = [
     path("hygiene/bulk/", views.hygiene_bulk, name="hygiene_bulk"),
     path("requests/", request_views.request_queue, name="requests"),
     path("requests/settings/", request_views.policy, name="policy"),
-    path("requests/<int:request_id>/", request_views.request_detail, name="request_detail"),
+    path("requests/<id:request_id>/", request_views.request_detail, name="request_detail"),
     path(
-        "requests/<int:request_id>/approve/", request_views.request_approve, name="request_approve"
+        "requests/<id:request_id>/approve/", request_views.request_approve, name="request_approve"
     ),
-    path("requests/<int:request_id>/reject/", request_views.request_reject, name="request_reject"),
-    path("requests/<int:request_id>/reveal/", request_views.request_reveal, name="request_reveal"),
+    path("requests/<id:request_id>/reject/", request_views.request_reject, name="request_reject"),
+    path("requests/<id:request_id>/reveal/", request_views.request_reveal, name="request_reveal"),
     path("mine/", request_views.mine, name="mine"),
     path("mine/request/", request_views.request_new, name="request_new"),
     path("badge/", request_views.badge, name="badge"),
-    path("rotations/<int:rotation_id>/cancel/", views.rotation_cancel, name="rotation_cancel"),
+    path("rotations/<id:rotation_id>/cancel/", views.rotation_cancel, name="rotation_cancel"),
     path("<str:key_hash>/", views.key_detail, name="detail"),
     path("<str:key_hash>/toggle/", views.key_toggle, name="toggle"),
     path("<str:key_hash>/disable-own/", views.key_disable_own, name="disable_own"),

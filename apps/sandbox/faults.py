@@ -2,7 +2,9 @@
 
 Spec syntax, comma separated: ``status=429`` (or just ``429``), ``retry_after=2``,
 ``latency_ms=300``, ``timeout`` or ``timeout=40`` (hold the request that many seconds,
-then answer 408), and for streamed answers ``stream_cut=N`` (the stream stops after N
+then answer 408), ``timeout_after_commit`` or ``timeout_after_commit=40`` (do the work and
+commit it, then hold the answer that long and send 408 instead: upstream processed a write
+whose response the caller never got), and for streamed answers ``stream_cut=N`` (the stream stops after N
 events, as if the connection dropped: no final chunk, no ``[DONE]``) or ``stream_error=N``
 (after N events the API's own mid-stream error event, then the end). Example:
 ``X-Sandbox-Fault: status=503, latency_ms=200``; ``X-Sandbox-Fault: stream_error=3``.
@@ -26,6 +28,8 @@ class Fault:
     timeout_seconds: float | None = None
     stream_cut: int | None = None
     stream_error: int | None = None
+    # Seconds to hold the answer of a request that was processed (and committed) anyway.
+    timeout_after_commit: float | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -35,6 +39,7 @@ class Fault:
             and self.timeout_seconds is None
             and self.stream_cut is None
             and self.stream_error is None
+            and self.timeout_after_commit is None
         )
 
 
@@ -63,6 +68,10 @@ def parse_fault(spec: str) -> Fault:
                 values[name] = int(value)
                 if values[name] < 0:
                     raise FaultSpecError(f"{name} must be 0 or more")
+            elif name == "timeout_after_commit":
+                values["timeout_after_commit"] = (
+                    float(value) if value else settings.SANDBOX_TIMEOUT_SECONDS
+                )
             elif name == "timeout":
                 values["timeout_seconds"] = (
                     float(value) if value else settings.SANDBOX_TIMEOUT_SECONDS

@@ -123,6 +123,8 @@ def _run_fault(spec: str, request: HttpRequest) -> None:
         raise ApiError(400, f"X-Sandbox-Fault: {exc}") from None
     if fault.stream_cut is not None or fault.stream_error is not None:
         request.sandbox_fault = fault  # read by streams.sse once the stream is built
+    if fault.timeout_after_commit is not None:
+        request.sandbox_lost_answer = fault.timeout_after_commit  # the view runs first
     faults.apply_delay(fault)
     error = fault_error(fault)
     if error is not None:
@@ -199,6 +201,11 @@ def endpoint(*, auth: str = "management", methods: tuple[str, ...] = ("GET",)):
                 if auth == "management" and not caller.is_management:
                     raise ApiError(403)
                 response = view(request, caller, *args, **kwargs)
+                lost = getattr(request, "sandbox_lost_answer", None)
+                if lost is not None:
+                    # The work is done and committed; the caller never hears of it.
+                    time.sleep(lost)
+                    raise ApiError(408)
             except ApiError as exc:
                 response = error_response(exc)
             except DataError:

@@ -16,5 +16,5 @@ urlpatterns = [
     path("statement/", views.statement, name="statement"),
     path("statement.csv", views.statement_csv, name="statement_csv"),
     path("members/", views.identities, name="identities"),
-    path("members/<int:membership_id>/", views.identity_set, name="identity_set"),
+    path("members/<id:membership_id>/", views.identity_set, name="identity_set"),
 ]

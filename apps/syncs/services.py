@@ -27,11 +27,19 @@ def _enqueue(organisation_id: int, stream: str, trigger: str) -> None:
     )
 
 
+def _due(now: datetime) -> Q:
+    """Its next run is due, or its last run died: a lease that ran out and was never freed
+    (a worker killed mid-run stops renewing it; a finished run clears the token)."""
+    abandoned = ~Q(lock_token="") & Q(locked_until__lte=now)
+    return Q(next_run_at__isnull=True) | Q(next_run_at__lte=now) | abandoned
+
+
 def syncs_dispatch_due(now: datetime | None = None) -> int:
     """Queue every (connected organisation, stream) whose next run is due; returns how many.
 
-    Claiming a pair moves its ``next_run_at`` one interval ahead first, so a slow queue
-    never gets the same pair twice from consecutive beats.
+    Claiming a pair moves its ``next_run_at`` one interval ahead first (and forgets a dead
+    run's lease), so a slow queue never gets the same pair twice from consecutive beats. A
+    run whose worker died is taken over at the first beat after its lease ran out.
     """
     now = now or timezone.now()
     organisation_ids = list(
@@ -50,15 +58,12 @@ def syncs_dispatch_due(now: datetime | None = None) -> int:
     for stream in registered:
         due = SyncState.objects.filter(
             stream=stream.name, organisation_id__in=organisation_ids
-        ).filter(
-            Q(next_run_at__isnull=True) | Q(next_run_at__lte=now),
-            Q(locked_until__isnull=True) | Q(locked_until__lte=now),
-        )
+        ).filter(_due(now), Q(locked_until__isnull=True) | Q(locked_until__lte=now))
         for state_id, org_id in list(due.values_list("pk", "organisation_id")):
             claimed = (
                 SyncState.objects.filter(pk=state_id)
-                .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
-                .update(next_run_at=now + stream.interval)
+                .filter(_due(now), Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+                .update(next_run_at=now + stream.interval, lock_token="")
             )
             if claimed:
                 _enqueue(org_id, stream.name, SyncRun.Trigger.SCHEDULE)

@@ -70,7 +70,7 @@ def console_views():
 
 
 def _concrete(route: str) -> str:
-    route = re.sub(r"<int:[^>]+>", "999999", route)
+    route = re.sub(r"<(?:int|id):[^>]+>", "999999", route)
     route = re.sub(r"<uuid:[^>]+>", "00000000-0000-0000-0000-000000000000", route)
     route = re.sub(r"<[^>]+>", "zzz", route)
     return "/" + route.lstrip("^").rstrip("$")

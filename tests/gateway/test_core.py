@@ -22,6 +22,7 @@ def _http_transport(settings):
     settings.OPENROUTER_TRANSPORT = "http"
     settings.OPENROUTER_MAX_ATTEMPTS = 4
     settings.OPENROUTER_BACKOFF_CAP = 30.0
+    settings.OPENROUTER_ALLOWED_BASE_URLS = [BASE]  # the wire is mocked for this address
 
 
 @pytest.fixture

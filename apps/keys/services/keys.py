@@ -8,14 +8,19 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.context import Actor
 from apps.audit.services import audit_record
 from apps.gateway import keys as gateway_keys
 from apps.gateway.errors import NotFound, UpstreamError
 from apps.keys.models import Key
-from apps.keys.services.errors import DuplicateName
+from apps.keys.services.attempts import attempt_done, attempt_failed, attempt_start
+from apps.keys.services.errors import CreateUnconfirmed, DuplicateName
 from apps.keys.services.mirror import key_store
+from apps.syncs.services import sync_request
+
+KEYS_STREAM = "keys"  # apps.keys.syncs.STREAM (that module imports the services)
 
 TARGET = "api_key"
 
@@ -57,6 +62,7 @@ def ensure_name_free(organisation, name: str, *, exclude_hash: str = "") -> None
         raise DuplicateName("A key with this name already exists.", field="name")
 
 
+@sensitive_variables("secret")
 def key_create(
     actor: Actor,
     *,
@@ -76,20 +82,32 @@ def key_create(
     """
     organisation = actor.organisation
     ensure_name_free(organisation, name, exclude_hash=replacing)
-    data, secret = gateway_keys.key_create(
-        organisation,
-        name=name.strip(),
-        workspace_id=workspace_id or None,
-        limit=limit,
-        limit_reset=limit_reset or None,
-        include_byok_in_limit=include_byok_in_limit,
-        expires_at=expires_at,
-    )
     owner = owner if owner is not None else actor.user
+    # Written down (committed) first: if the answer never comes, the next sync finds the key.
+    attempt = attempt_start(
+        actor, name=name.strip(), workspace_id=workspace_id, owner=owner, action=action
+    )
+    try:
+        data, secret = gateway_keys.key_create(
+            organisation,
+            name=name.strip(),
+            workspace_id=workspace_id or None,
+            limit=limit,
+            limit_reset=limit_reset or None,
+            include_byok_in_limit=include_byok_in_limit,
+            expires_at=expires_at,
+        )
+    except UpstreamError as exc:
+        attempt_failed(actor, attempt, exc)
+        if not exc.outcome_unknown:
+            raise
+        sync_request(organisation=organisation, stream=KEYS_STREAM)  # look for it now
+        raise CreateUnconfirmed() from None
     with transaction.atomic():
         key = key_store(
             organisation, data, owner=owner, creator_label=owner.email if owner else actor.label
         )
+        attempt_done(attempt, key)
         _audit(actor, action, key, after=key_snapshot(key))
     return key, secret
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from apps.accounts.models import Membership
 from apps.accounts.roles import Perm, roles_with
@@ -153,6 +154,7 @@ def _claim(request: KeyRequest) -> None:
         raise AlreadyDecided("This request has already been decided.")
 
 
+@sensitive_variables("secret")
 def key_request_approve(
     actor: Actor,
     request: KeyRequest,
@@ -242,8 +244,14 @@ def key_request_reject(actor: Actor, request: KeyRequest, *, reason: str) -> Key
     return request
 
 
+@sensitive_variables("secret")
 def key_request_reveal(actor: Actor, request: KeyRequest) -> str:
-    """The secret, once: it is wiped in the same transaction that hands it out."""
+    """The secret, once: it is wiped in the same transaction that hands it out.
+
+    A secret whose time ran out is wiped when anyone asks for it (and by the minutely
+    cleanup): the ciphertext never outlives its deadline by more than that.
+    """
+    refusal: RevealRefused | None = None
     with transaction.atomic():
         locked = KeyRequest.objects.select_for_update().get(pk=request.pk)
         if locked.requester_id != actor.user.pk:
@@ -251,19 +259,25 @@ def key_request_reveal(actor: Actor, request: KeyRequest) -> str:
         if locked.revealed_at is not None:
             raise RevealRefused("This key was already revealed. Ask for a new key if it was lost.")
         if not locked.can_reveal:
-            raise RevealRefused(
+            if locked.secret:
+                locked.secret = ""
+                locked.save(update_fields=["secret"])
+            refusal = RevealRefused(
                 "This secret is no longer available: the time to reveal it ran out."
             )
-        secret = locked.secret.reveal()
-        locked.secret = ""
-        locked.revealed_at = timezone.now()
-        locked.save(update_fields=["secret", "revealed_at"])
-        _audit(actor, "key_request.reveal", locked)
+        else:
+            secret = locked.secret.reveal()
+            locked.secret = ""
+            locked.revealed_at = timezone.now()
+            locked.save(update_fields=["secret", "revealed_at"])
+            _audit(actor, "key_request.reveal", locked)
+    if refusal is not None:
+        raise refusal  # after the commit: the wipe stays
     return secret
 
 
 def reveals_expire(now: datetime | None = None) -> int:
-    """Wipe secrets nobody revealed in time."""
+    """Wipe secrets nobody revealed in time (Celery beat runs this every minute)."""
     now = now or timezone.now()
     return (
         KeyRequest.objects.filter(reveal_until__lte=now, revealed_at__isnull=True)

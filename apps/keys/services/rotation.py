@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.context import Actor
 from apps.audit.services import audit_record
@@ -21,6 +22,7 @@ RETRY_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 
 
+@sensitive_variables("secret")
 def key_rotate(
     actor: Actor,
     key: Key,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.gateway import keys as gateway_keys
 from apps.gateway import workspaces as gateway_workspaces
 from apps.keys.models import Key, KeyUsageSnapshot
+from apps.keys.services.attempts import orphans_match
 from apps.keys.services.mirror import UPSTREAM_FIELDS, key_from_upstream
 from apps.syncs.runner import SyncContext
 from apps.workspaces.services import workspaces_mirror
@@ -92,8 +93,14 @@ def keys_sync_run(ctx: SyncContext) -> None:
             if len(page) < gateway_keys.KEYS_PAGE_SIZE:
                 break
         ctx.checkpoint(workspace=index + 1, offset=0)
-    gone = _finish_pass(organisation, datetime.fromisoformat(cursor["pass_started_at"]))
-    ctx.message = f"{ctx.rows} keys synced" + (f", {gone} removed" if gone else "")
+    pass_started_at = datetime.fromisoformat(cursor["pass_started_at"])
+    gone = _finish_pass(organisation, pass_started_at)
+    orphans = orphans_match(organisation, pass_started_at=pass_started_at)
+    ctx.message = (
+        f"{ctx.rows} keys synced"
+        + (f", {gone} removed" if gone else "")
+        + (f", {orphans} created without their secret reaching the console" if orphans else "")
+    )
 
 
 def _finish_pass(organisation, pass_started_at: datetime) -> int:

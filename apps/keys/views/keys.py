@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import get_for_org, org_view
@@ -70,6 +71,7 @@ def key_list(request: HttpRequest) -> HttpResponse:
 @org_view(Perm.MANAGE_KEYS)
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_variables("secret", "context")
 def key_create(request: HttpRequest) -> HttpResponse:
     form = forms.KeyCreateForm(
         request.POST or None, workspaces=workspace_choices(request.organisation)
@@ -222,6 +224,7 @@ def _deleted(request: HttpRequest, key: Key) -> HttpResponse:
 @org_view(Perm.MANAGE_KEYS)
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_variables("secret", "context")
 def key_rotate(request: HttpRequest, key_hash: str) -> HttpResponse:
     key = key_for(request, key_hash)
     form = forms.RotateForm(request.POST or None)

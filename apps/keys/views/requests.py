@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import get_for_org, org_view
@@ -198,6 +199,7 @@ def _reveal_template(request: HttpRequest) -> str:
 @org_view(Perm.REQUEST_KEYS)
 @never_cache
 @require_POST
+@sensitive_variables("secret", "context")
 def request_reveal(request: HttpRequest, request_id: int) -> HttpResponse:
     key_request = get_for_org(request, KeyRequest, pk=request_id, requester=request.user)
     try:
