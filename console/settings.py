@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.keys",
     "apps.members",
     "apps.spend",
+    "apps.catalog",
     "apps.sandbox",
 ]
 

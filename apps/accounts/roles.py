@@ -27,9 +27,10 @@ class Perm(StrEnum):
     REQUEST_KEYS = "request_keys"
     APPROVE_KEY_REQUESTS = "approve_key_requests"
     VIEW_SPEND = "view_spend"
+    VIEW_CATALOG = "view_catalog"
 
 
-_EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS}
+_EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS, Perm.VIEW_CATALOG}
 
 # The single source of truth: add a permission here and guard a view with it.
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {

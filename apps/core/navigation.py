@@ -71,6 +71,17 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         ],
     ),
     (
+        "Configuration",
+        [
+            Link(
+                "Models",
+                "catalog:list",
+                Perm.VIEW_CATALOG,
+                ("catalog:list", "catalog:model", "catalog:compare"),
+            ),
+        ],
+    ),
+    (
         "Organisation",
         [
             Link("Members", "accounts:members", Perm.MANAGE_MEMBERS),

@@ -75,8 +75,24 @@
   // --- live search: typing in a filter form's search box reloads after a pause ---------
   document.addEventListener("input", function (event) {
     var input = event.target;
-    if (input.matches && input.matches("form.filters input[type=search]") && input.form) {
+    if (input.matches && input.matches("form.filters input[type=search]:not([data-picker-search])") && input.form) {
       input.form.dispatchEvent(new CustomEvent("search-input", { bubbles: true }));
+    }
+  });
+
+  // A filter form's search box already reloads on typing ("search-input"); its "change" on
+  // blur would reload the same results again and throw away what was just clicked in them.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("form.filters input[type=search]")) event.stopPropagation();
+  }, true);
+
+  // --- pickers (apps/catalog/forms.py): Enter in a picker's search box searches, it does
+  // not submit the form around it ----------------------------------------------------------
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-picker-search]")) {
+      event.preventDefault();
+      event.target.dispatchEvent(new Event("search", { bubbles: true }));
     }
   });
 
