@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.members",
     "apps.spend",
     "apps.catalog",
+    "apps.byok",
     "apps.sandbox",
 ]
 

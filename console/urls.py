@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.signin_urls")),
     path("audit/", include("apps.audit.urls")),
     path("catalog/", include("apps.catalog.urls")),
+    path("byok/", include("apps.byok.urls")),
     path("keys/", include("apps.keys.urls")),
     path("spend/", include("apps.spend.urls")),
     path("syncs/", include("apps.syncs.urls")),

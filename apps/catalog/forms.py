@@ -34,6 +34,8 @@ slugs; multiple pickers give a list without duplicates, in the order picked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -47,6 +49,31 @@ from apps.catalog.models import Modality
 
 MODEL, PROVIDER, BYOK_PROVIDER = "model", "provider", "byok-provider"
 KINDS = (MODEL, PROVIDER, BYOK_PROVIDER)
+
+
+@dataclass(frozen=True)
+class PickSource:
+    """Options of a picker kind another app serves (its keys, its members…): ``choices``
+    has the signature of ``selectors.model_choices`` minus ``modality``; ``perm`` guards the
+    search endpoint (anyone may search models; not everyone may list keys)."""
+
+    choices: Callable[..., list]
+    noun: str
+    perm: str
+
+
+PICK_SOURCES: dict[str, PickSource] = {}
+
+
+def register_pick_source(kind: str, choices: Callable[..., list], *, noun: str, perm) -> None:
+    """Let ``catalog:pick`` and ``PickerWidget`` serve ``kind`` (called from AppConfig.ready)."""
+    PICK_SOURCES[kind] = PickSource(choices, noun, perm)
+
+
+def noun_for(kind: str) -> str:
+    if kind in PICK_SOURCES:
+        return PICK_SOURCES[kind].noun
+    return "models" if kind == MODEL else "providers"
 
 
 class PickerWidget(forms.Widget):
@@ -85,6 +112,10 @@ class PickerWidget(forms.Widget):
         limit = selectors.PICK_LIMIT if q else None
         if self.organisation is None:
             return [selectors.Choice(v, v, v, unknown=True) for v in selected]
+        if self.kind in PICK_SOURCES:
+            return PICK_SOURCES[self.kind].choices(
+                self.organisation, q, limit=limit, include=selected
+            )
         if self.kind == BYOK_PROVIDER:
             return selectors.byok_provider_choices(
                 self.organisation, q, limit=limit, include=selected
@@ -118,7 +149,7 @@ class PickerWidget(forms.Widget):
             "options": self.options(selected),
             "selected": selected,
             "pick_url": self.pick_url(name, widget_id),
-            "noun": "models" if self.kind == MODEL else "providers",
+            "noun": noun_for(self.kind),
             "describedby": attrs.get("aria-describedby", ""),
             "invalid": attrs.get("aria-invalid", ""),
         }

@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from apps.accounts.access import org_view
+from apps.accounts.access import org_view, role_refused
 from apps.accounts.roles import Perm
 from apps.catalog import forms, selectors
-from apps.core.kit import render_page
+from apps.core.kit import can, render_page
 from apps.syncs.selectors import stream_status
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
@@ -114,8 +114,15 @@ def pick(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("name", "")
     widget_id = request.GET.get("id", "")
     modality = request.GET.get("modality", "")
-    if kind not in forms.KINDS or not _NAME.match(name) or not _NAME.match(widget_id):
+    if (
+        (kind not in forms.KINDS and kind not in forms.PICK_SOURCES)
+        or not _NAME.match(name)
+        or not _NAME.match(widget_id)
+    ):
         raise Http404("No such picker.")
+    source = forms.PICK_SOURCES.get(kind)
+    if source is not None and not can(request, source.perm):
+        return role_refused(request)
     if modality and modality not in forms.Modality.values:
         modality = ""
     widget = forms.PickerWidget(
@@ -130,7 +137,7 @@ def pick(request: HttpRequest) -> HttpResponse:
         "multiple": widget.multiple,
         "options": widget.options(selected, q),
         "selected": selected,
-        "noun": "models" if kind == forms.MODEL else "providers",
+        "noun": forms.noun_for(kind),
         "required": request.GET.get("required") == "1",
         "oob": True,
     }

@@ -79,6 +79,19 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                 Perm.VIEW_CATALOG,
                 ("catalog:list", "catalog:model", "catalog:compare"),
             ),
+            Link(
+                "BYOK keys",
+                "byok:list",
+                Perm.VIEW_BYOK,
+                (
+                    "byok:list",
+                    "byok:create",
+                    "byok:detail",
+                    "byok:rotate",
+                    "byok:move",
+                    "byok:delete",
+                ),
+            ),
         ],
     ),
     (

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "test-results/screens"))
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ".data/screenshots"))
 
 
 def _shot(page, name: str) -> None:
