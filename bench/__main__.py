@@ -1,11 +1,11 @@
-"""``python -m bench [keys|spend|all]``: run the named benchmarks (default: all)."""
+"""``python -m bench [keys|spend|catalog|all]``: run the named benchmarks (default: all)."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-BENCHMARKS = ("keys", "spend")
+BENCHMARKS = ("keys", "spend", "catalog")
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from apps.catalog.models import MILLION, CatalogEndpoint, CatalogModel, CatalogProvider
@@ -23,6 +24,7 @@ from apps.syncs.selectors import synced_once
 STREAM = "catalog"
 PAGE_SIZE = 50
 PICK_LIMIT = 50  # options a search returns (plus whatever is already picked)
+FACETS_CACHE_SECONDS = 24 * 3600
 
 # sort name -> (column, descending)
 SORTS: dict[str, tuple[str, bool]] = {
@@ -291,14 +293,32 @@ def models_page(organisation, f: CatalogFilters, *, after: str = ""):
     return rows, (_encode(rows[-1], column) if more and rows else "")
 
 
-def parameter_choices(organisation) -> list[str]:
-    """Every supported parameter any live model lists, for the filter. One query."""
+@dataclass(frozen=True)
+class Facets:
+    """What the catalog page's filters offer: every supported parameter a live model lists,
+    and how many models are gone upstream (the "Include gone" filter shows only if any)."""
+
+    parameters: list[str]
+    gone: int
+
+
+def catalog_facets(organisation, *, version: datetime | None = None) -> Facets:
+    """The filters' choices. Two queries, or none: with ``version`` (the last catalog sync's
+    time; only a sync changes the mirror) the answer is cached until the next sync."""
+    stamp = int(version.timestamp() * 1e6) if isinstance(version, datetime) else version
+    key = f"catalog-facets-{organisation.pk}-{stamp}"
+    if version is not None and (cached := cache.get(key)) is not None:
+        return cached
     seen: set[str] = set()
     for tags_text in CatalogModel.objects.filter(
         organisation=organisation, gone_at__isnull=True
     ).values_list("supported_parameters", flat=True):
         seen.update(t for t in tags_text.split(",") if t)
-    return sorted(seen)
+    gone = CatalogModel.objects.filter(organisation=organisation, gone_at__isnull=False).count()
+    found = Facets(parameters=sorted(seen), gone=gone)
+    if version is not None:
+        cache.set(key, found, timeout=FACETS_CACHE_SECONDS)
+    return found
 
 
 def model_endpoints(model: CatalogModel) -> list[CatalogEndpoint]:

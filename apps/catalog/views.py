@@ -34,6 +34,7 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
     rows, next_cursor = selectors.models_page(
         organisation, filters, after=request.GET.get("after", "")
     )
+    sync = stream_status(organisation, selectors.STREAM)
     context = {
         "form": form,
         "filters": filters,
@@ -41,9 +42,9 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
         "models": rows,
         "next_cursor": next_cursor,
         "query": _query(request),
-        "sync": stream_status(organisation, selectors.STREAM),
+        "sync": sync,
         "providers": selectors.provider_choices(organisation),
-        "parameters": selectors.parameter_choices(organisation),
+        "facets": selectors.catalog_facets(organisation, version=sync.last_success_at),
         "max_compare": forms.MAX_COMPARE,
     }
     if request.htmx and request.GET.get("after"):

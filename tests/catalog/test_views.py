@@ -242,3 +242,34 @@ def test_outsider_cannot_compare_another_organisations_models(client_for, outsid
     assert response.status_code == 422  # their catalog has not synced: nothing to compare
     assert response.context["models"] == []
     assert "has not been synced yet" in response.content.decode()
+
+
+# --- upstream failures: the pages read the mirror, the status line says what went wrong ----
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("400", "rejected the request as invalid"),
+        ("401", "management key was rejected"),
+        ("403", "not allowed"),
+        ("404", "no such object"),
+        ("429", "rate-limiting"),
+        ("500", "unavailable"),
+        ("503", "unavailable"),
+    ],
+)
+def test_a_failed_catalog_sync_keeps_the_mirror_and_says_why(
+    client_for, member, catalog, organisation, upstream_fault, monkeypatch, fault, message
+):
+    from apps.syncs.runner import sync_run
+
+    monkeypatch.undo()  # real upstream calls, so the fault applies
+    upstream_fault(fault)
+    outcome = sync_run(organisation, "catalog")
+    assert outcome.run.outcome == "error"
+    response = client_for(member).get(LIST)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Last attempt failed" in body and message in body.lower()
+    assert len(_ids(response)) == len(MODELS)  # still the last good mirror

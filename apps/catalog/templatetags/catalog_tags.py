@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
+from urllib.parse import quote
 
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from apps.catalog.models import MILLION
 
 register = template.Library()
+_SAFE = "!$&'()*+,;=~:@"  # what Django's reverse leaves unquoted in a path segment
 
 
 @register.filter
@@ -49,7 +52,18 @@ def usd_estimate(value) -> str:
     return "$" + f"{value:.6f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=8)
+def _model_url_pattern(script_prefix: str) -> str:
+    return reverse("catalog:model", args=["AUTHOR", "SLUG"])
+
+
 @register.filter
 def model_url(model_id: str) -> str:
+    """The model page's URL (one ``reverse`` per process, not one per table row)."""
     author, _, slug = str(model_id).partition("/")
-    return reverse("catalog:model", args=[author, slug]) if slug else ""
+    if not slug:
+        return ""
+    pattern = _model_url_pattern(get_script_prefix())
+    return pattern.replace("AUTHOR", quote(author, safe=_SAFE), 1).replace(
+        "SLUG", quote(slug, safe=_SAFE), 1
+    )
