@@ -40,6 +40,9 @@ class Modality(models.TextChoices):
     RERANK = "rerank", "Rerank"
 
 
+KIND_LABELS = dict(Modality.choices)
+
+
 class CatalogModel(models.Model):
     """One model, with the SDK ``Model`` fields the console shows or filters on."""
 
@@ -139,7 +142,7 @@ class CatalogModel(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return Modality(self.kind).label if self.kind in Modality.values else self.kind
+        return KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def created_known(self) -> datetime | None:

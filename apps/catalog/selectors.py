@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -300,6 +301,22 @@ class Facets:
 
     parameters: list[str]
     gone: int
+
+
+class FilterChoices:
+    """The catalog filters' choices, read on first use (a partial never draws the filters)."""
+
+    def __init__(self, organisation, *, version: datetime | None) -> None:
+        self.organisation = organisation
+        self.version = version
+
+    @cached_property
+    def providers(self) -> list[Choice]:
+        return provider_choices(self.organisation)
+
+    @cached_property
+    def facets(self) -> Facets:
+        return catalog_facets(self.organisation, version=self.version)
 
 
 def catalog_facets(organisation, *, version: datetime | None = None) -> Facets:

@@ -43,8 +43,8 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
         "next_cursor": next_cursor,
         "query": _query(request),
         "sync": sync,
-        "providers": selectors.provider_choices(organisation),
-        "facets": selectors.catalog_facets(organisation, version=sync.last_success_at),
+        # Read only when the filters are drawn (a full page), not for the results partial.
+        "choices": selectors.FilterChoices(organisation, version=sync.last_success_at),
         "max_compare": forms.MAX_COMPARE,
     }
     if request.htmx and request.GET.get("after"):
