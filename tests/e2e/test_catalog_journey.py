@@ -52,6 +52,7 @@ def test_member_searches_the_catalog_and_compares_two_models(page, live_server, 
     expect(page.get_by_test_id("estimate")).to_contain_text("1,000 requests of 2,000 in / 500 out")
     # Add a third through the picker's search as you type.
     page.get_by_label("Search models").fill("gpt-4.1 mini")
+    expect(page.locator(".picker-options")).not_to_contain_text("Cohere")  # the answer is in
     option = page.get_by_role("checkbox", name=re.compile("GPT-4.1 Mini"))
     expect(option).to_be_visible()
     option.check()
@@ -70,3 +71,19 @@ def test_member_searches_the_catalog_and_compares_two_models(page, live_server, 
     expect(page.get_by_text("Estimate at least one request.")).to_be_visible()
     _shot(page, "catalog-model")
     assert errors == []
+
+
+def test_a_box_ticked_while_a_picker_search_is_on_its_way_stays_ticked(
+    page, live_server, demo, login
+):
+    login("member@demo.test")
+    page.route("**/catalog/pick/**", lambda route: (page.wait_for_timeout(600), route.continue_()))
+    page.goto(f"{live_server.url}/catalog/compare/")
+    with page.expect_request("**/catalog/pick/**") as asked:
+        page.get_by_label("Search models").fill("claude")
+    assert "m=" not in asked.value.url  # nothing was ticked when the search left
+    # Ticked from the full list while the (slowed) answer is on its way.
+    page.get_by_role("checkbox", name=re.compile("OpenAI: GPT-4.1 Mini")).check()
+    expect(page.locator(".picker-options")).not_to_contain_text("Cohere")
+    expect(page.get_by_role("checkbox", name=re.compile("OpenAI: GPT-4.1 Mini"))).to_be_checked()
+    expect(page.get_by_role("checkbox", name=re.compile("Claude Sonnet 4.5"))).not_to_be_checked()
