@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "apps.spend",
     "apps.inference",
     "apps.media",
+    "apps.catalog",
+    "apps.byok",
     "apps.sandbox",
 ]
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/", include("apps.accounts.signin_urls")),
     path("audit/", include("apps.audit.urls")),
+    path("catalog/", include("apps.catalog.urls")),
+    path("byok/", include("apps.byok.urls")),
     path("keys/", include("apps.keys.urls")),
     path("inference/", include("apps.inference.urls")),
     path("media/", include("apps.media.urls")),

@@ -21,6 +21,7 @@ from django.test import Client
 from apps.accounts.roles import Role
 from apps.sandbox.models import Account
 from apps.sandbox.seed import SeedOptions, management_secret, seed_account
+from tests.catalog.fixtures import catalog, replayed_catalog_upstream  # noqa: F401 (fixtures)
 from tests.factories import SANDBOX_BASE_URL, MembershipFactory, OrganisationFactory, UserFactory
 
 TEST_ACCOUNT = SeedOptions(

@@ -37,9 +37,21 @@ class Perm(StrEnum):
     VIEW_ALL_MEDIA = "view_all_media"
     # What jobs and generations cost, across the organisation (read-only for finance).
     VIEW_MEDIA_COSTS = "view_media_costs"
+    VIEW_CATALOG = "view_catalog"
+    # BYOK: everyone sees the credentials that can carry their own traffic; finance and up see
+    # every credential (and its BYOK spend); owners and admins change them.
+    VIEW_BYOK = "view_byok"
+    VIEW_ALL_BYOK = "view_all_byok"
+    MANAGE_BYOK = "manage_byok"
 
 
-_EVERYONE = {Perm.VIEW_DASHBOARD, Perm.REQUEST_KEYS, Perm.VIEW_MEDIA}
+_EVERYONE = {
+    Perm.VIEW_DASHBOARD,
+    Perm.REQUEST_KEYS,
+    Perm.VIEW_MEDIA,
+    Perm.VIEW_CATALOG,
+    Perm.VIEW_BYOK,
+}
 
 # The single source of truth: add a permission here and guard a view with it.
 #
@@ -57,7 +69,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Sign-in rules for everyone (2FA required, SSO domains and their role) are the owners'.
     Role.ADMIN: frozenset(Perm) - {Perm.MANAGE_SECURITY},
     Role.FINANCE: frozenset(
-        _EVERYONE | {Perm.VIEW_CONNECTION, Perm.VIEW_KEYS, Perm.VIEW_SPEND, Perm.VIEW_MEDIA_COSTS}
+        _EVERYONE
+        | {
+            Perm.VIEW_CONNECTION,
+            Perm.VIEW_KEYS,
+            Perm.VIEW_SPEND,
+            Perm.VIEW_MEDIA_COSTS,
+            Perm.VIEW_ALL_BYOK,
+        }
     ),
     Role.MEMBER: frozenset(_EVERYONE | {Perm.USE_INFERENCE}),
 }

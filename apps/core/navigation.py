@@ -71,6 +71,30 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         ],
     ),
     (
+        "Configuration",
+        [
+            Link(
+                "Models",
+                "catalog:list",
+                Perm.VIEW_CATALOG,
+                ("catalog:list", "catalog:model", "catalog:compare"),
+            ),
+            Link(
+                "BYOK keys",
+                "byok:list",
+                Perm.VIEW_BYOK,
+                (
+                    "byok:list",
+                    "byok:create",
+                    "byok:detail",
+                    "byok:rotate",
+                    "byok:move",
+                    "byok:delete",
+                ),
+            ),
+        ],
+    ),
+    (
         "Build",
         [
             Link(

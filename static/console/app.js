@@ -75,9 +75,64 @@
   // --- live search: typing in a filter form's search box reloads after a pause ---------
   document.addEventListener("input", function (event) {
     var input = event.target;
-    if (input.matches && input.matches("form.filters input[type=search]") && input.form) {
+    if (input.matches && input.matches("form.filters input[type=search]:not([data-picker-search])") && input.form) {
       input.form.dispatchEvent(new CustomEvent("search-input", { bubbles: true }));
     }
+  });
+
+  // A filter form's search box already reloads on typing ("search-input"); its "change" on
+  // blur would reload the same results again and throw away what was just clicked in them.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("form.filters input[type=search]")) event.stopPropagation();
+  }, true);
+
+  // --- pickers (apps/catalog/forms.py): Enter in a picker's search box searches, it does
+  // not submit the form around it ----------------------------------------------------------
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-picker-search]")) {
+      event.preventDefault();
+      event.target.dispatchEvent(new Event("search", { bubbles: true }));
+    }
+  });
+
+  // A picker's options are replaced by a search answer; what was ticked or chosen while
+  // that search was on its way wins over the answer (which knew only the earlier state).
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.closest || !target.closest(".picker")) return;
+    if (target.tagName === "SELECT") {
+      target._pickerKept = { value: target.value, option: target.selectedOptions[0] || null };
+      return;
+    }
+    var state = {};
+    var ticked = [];
+    target.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      state[box.value] = box.checked;
+      if (box.checked) ticked.push(box.closest("li"));
+    });
+    target._pickerKept = { state: state, ticked: ticked };
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var kept = target && target._pickerKept;
+    if (!kept) return;
+    target._pickerKept = null;
+    if (target.tagName === "SELECT") {
+      var present = Array.prototype.some.call(target.options, function (o) { return o.value === kept.value; });
+      if (!present && kept.option) target.appendChild(kept.option);
+      target.value = kept.value;
+      return;
+    }
+    var list = target.querySelector("ul");
+    target.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      if (Object.prototype.hasOwnProperty.call(kept.state, box.value)) box.checked = kept.state[box.value];
+    });
+    kept.ticked.reverse().forEach(function (li) {
+      var value = li.querySelector("input").value;
+      var found = Array.prototype.some.call(target.querySelectorAll("input[type=checkbox]"), function (b) { return b.value === value; });
+      if (!found && list) list.insertBefore(li, list.firstChild);
+    });
   });
 
   // --- copy buttons and select-all -----------------------------------------------------

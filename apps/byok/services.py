@@ -1,0 +1,303 @@
+"""Writes on BYOK credentials (gateway → mirror → audit) and the BYOK stream.
+
+The secret (``key``) goes to upstream and nowhere else: it is not stored, not audited, not
+logged, and scrubbed from any error upstream might echo it in. Audit entries record the
+credential's public fields and its masked ``label`` before and after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.context import Actor
+from apps.audit.services import audit_record
+from apps.byok.models import ByokCredential
+from apps.core.times import as_datetime
+from apps.gateway import byok as gateway_byok
+from apps.gateway import workspaces as gateway_workspaces
+from apps.gateway.errors import BadRequest, NotFound, UpstreamError
+from apps.syncs.runner import SyncContext
+from apps.workspaces.services import workspaces_mirror
+
+TARGET = "byok_credential"
+MIRRORED_FIELDS = (
+    "provider",
+    "name",
+    "label",
+    "workspace_id",
+    "disabled",
+    "is_fallback",
+    "is_required",
+    "is_byok_only",
+    "sort_order",
+    "allowed_models",
+    "allowed_user_ids",
+    "allowed_api_key_hashes",
+    "declared_region",
+    "declared_zdr",
+    "created_at",
+    "synced_at",
+)
+# The body fields upstream names in its 400 messages, so the message lands on that field.
+FIELDS = (
+    "allowed_api_key_hashes",
+    "allowed_user_ids",
+    "allowed_models",
+    "declared_region",
+    "declared_zdr",
+    "is_byok_only",
+    "is_fallback",
+    "is_required",
+    "workspace_id",
+    "provider",
+    "name",
+    "key",
+)
+
+
+# --- the mirror ------------------------------------------------------------------------------
+
+
+def credential_from_upstream(organisation, data: Any, now: datetime) -> ByokCredential:
+    """An unsaved row from the SDK's ``BYOKKey``."""
+    return ByokCredential(
+        organisation=organisation,
+        byok_id=str(data.id),
+        provider=str(data.provider),
+        name=data.name or "",
+        label=data.label,
+        workspace_id=str(data.workspace_id) if data.workspace_id else "",
+        disabled=data.disabled,
+        is_fallback=data.is_fallback,
+        is_required=data.is_required,
+        is_byok_only=data.is_byok_only,
+        sort_order=data.sort_order,
+        allowed_models=list(data.allowed_models) if data.allowed_models is not None else None,
+        allowed_user_ids=list(data.allowed_user_ids) if data.allowed_user_ids is not None else None,
+        allowed_api_key_hashes=list(data.allowed_api_key_hashes)
+        if data.allowed_api_key_hashes is not None
+        else None,
+        declared_region=str(data.declared_region or ""),
+        declared_zdr=data.declared_zdr,
+        created_at=as_datetime(data.created_at),
+        synced_at=now,
+    )
+
+
+def credentials_store(organisation, listed: list[Any], now: datetime) -> list[ByokCredential]:
+    rows = list(
+        {
+            r.byok_id: r for r in (credential_from_upstream(organisation, d, now) for d in listed)
+        }.values()
+    )
+    ByokCredential.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["organisation", "byok_id"],
+        update_fields=list(MIRRORED_FIELDS),
+    )
+    return rows
+
+
+def credential_store(organisation, data: Any) -> ByokCredential:
+    credentials_store(organisation, [data], timezone.now())
+    return ByokCredential.objects.get(organisation=organisation, byok_id=str(data.id))
+
+
+def byok_sync_run(ctx: SyncContext) -> None:
+    """Every workspace's credentials (each list also carries the shared ones), then the
+    credentials no list showed are removed: deleted upstream."""
+    organisation = ctx.organisation
+    started = timezone.now()
+    listed = gateway_workspaces.workspaces_list(organisation)
+    workspaces_mirror(organisation, listed)
+    seen: set[str] = set()
+    for workspace in listed:
+        page = gateway_byok.byok_list(organisation, workspace_id=str(workspace.id))
+        with transaction.atomic():
+            rows = credentials_store(organisation, page, timezone.now())
+            ctx.checkpoint(workspace=str(workspace.id))
+        seen |= {r.byok_id for r in rows}
+    gone, _ = (
+        ByokCredential.objects.filter(organisation=organisation, synced_at__lt=started)
+        .exclude(byok_id__in=seen)
+        .delete()
+    )
+    ctx.rows += len(seen)
+    ctx.message = f"{len(seen)} credentials synced" + (f", {gone} removed" if gone else "")
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def snapshot(c: ByokCredential) -> dict[str, Any]:
+    """What an audit entry records about a credential: never its secret."""
+    return {
+        "provider": c.provider,
+        "name": c.name or None,
+        "label": c.label,
+        "workspace_id": c.workspace_id or None,
+        "disabled": c.disabled,
+        "is_fallback": c.is_fallback,
+        "is_required": c.is_required,
+        "is_byok_only": c.is_byok_only,
+        "sort_order": c.sort_order,
+        "allowed_models": c.allowed_models,
+        "allowed_user_ids": c.allowed_user_ids,
+        "allowed_api_key_hashes": c.allowed_api_key_hashes,
+        "declared_region": c.declared_region or None,
+        "declared_zdr": c.declared_zdr,
+    }
+
+
+def _audit(actor: Actor, action: str, c: ByokCredential, *, before=None, after=None) -> None:
+    audit_record(
+        actor,
+        action=action,
+        target_type=TARGET,
+        target_id=c.byok_id,
+        target_label=f"{c.provider}: {c.display_name}",
+        before=before,
+        after=after,
+    )
+
+
+def _scrubbed(exc: UpstreamError, secret: str | None) -> UpstreamError:
+    """The refusal, with the secret cut out of anything upstream said, on its field."""
+    if secret:
+        for value in {secret, secret.strip()}:
+            if value:
+                exc.upstream_message = exc.upstream_message.replace(value, "[redacted]")
+                exc.message = exc.message.replace(value, "[redacted]")
+    if exc.field is None and isinstance(exc, BadRequest):
+        said = exc.upstream_message.lower()
+        exc.field = next((f for f in FIELDS if said.startswith(f) or f"{f} " in said), None)
+    return exc
+
+
+def _call(secret: str | None, operation):
+    try:
+        return operation()
+    except UpstreamError as exc:
+        raise _scrubbed(exc, secret) from None
+
+
+def byok_create(actor: Actor, *, provider: str, key: str, **fields: Any) -> ByokCredential:
+    """Create a credential upstream and mirror it. ``fields``: ``name``, ``workspace_id``,
+    the flags, allowlists (None = no restriction), ``declared_region``, ``declared_zdr``."""
+    # Omitted means upstream's default: no name, the default workspace, no restriction, no
+    # declaration. (An empty allowlist is refused upstream; the forms send None instead.)
+    body = {k: v for k, v in fields.items() if v is not None and v != ""}
+    data = _call(
+        key,
+        lambda: gateway_byok.byok_create(actor.organisation, provider=provider, key=key, **body),
+    )
+    with transaction.atomic():
+        credential = credential_store(actor.organisation, data)
+        _audit(actor, "byok.create", credential, after=snapshot(credential))
+    return credential
+
+
+def byok_update(
+    actor: Actor, credential: ByokCredential, *, action: str = "byok.update", **changes: Any
+) -> ByokCredential:
+    """PATCH a credential. A change to ``None`` clears it upstream (allowlists, name,
+    declarations); ``key`` (rotation) is accepted only through ``byok_rotate``."""
+    if "key" in changes:
+        raise ValueError("rotate the secret with byok_rotate")
+    if not changes:
+        return credential
+    return _patch(actor, credential, action, changes, secret=None)
+
+
+def _patch(actor, credential, action, changes, *, secret) -> ByokCredential:
+    before = snapshot(credential)
+    try:
+        data = _call(
+            secret,
+            lambda: gateway_byok.byok_update(actor.organisation, credential.byok_id, **changes),
+        )
+    except NotFound:
+        credential.delete()
+        raise NotFound(
+            "This credential no longer exists upstream; the list has been updated."
+        ) from None
+    with transaction.atomic():
+        credential = credential_store(actor.organisation, data)
+        _audit(actor, action, credential, before=before, after=snapshot(credential))
+    return credential
+
+
+def byok_rotate(actor: Actor, credential: ByokCredential, *, key: str) -> ByokCredential:
+    """Replace the secret in place (PATCH ``key``); upstream regenerates the masked label."""
+    return _patch(actor, credential, "byok.rotate", {"key": key}, secret=key)
+
+
+def byok_set_disabled(actor: Actor, credential: ByokCredential, disabled: bool) -> ByokCredential:
+    return byok_update(
+        actor, credential, disabled=disabled, action="byok.disable" if disabled else "byok.enable"
+    )
+
+
+def byok_set_fallback(actor: Actor, credential: ByokCredential, fallback: bool) -> ByokCredential:
+    """Move a credential after OpenRouter's shared capacity (fallback) or before it."""
+    changes: dict[str, Any] = {"is_fallback": fallback}
+    if fallback and credential.is_byok_only:
+        # Upstream refuses the two together: a fallback cannot be "BYOK only".
+        changes["is_byok_only"] = False
+    return byok_update(
+        actor,
+        credential,
+        action="byok.order_fallback" if fallback else "byok.order_prioritize",
+        **changes,
+    )
+
+
+def byok_delete(actor: Actor, credential: ByokCredential) -> None:
+    before = snapshot(credential)
+    with contextlib.suppress(NotFound):  # already gone upstream: the mirror catches up
+        _call(None, lambda: gateway_byok.byok_delete(actor.organisation, credential.byok_id))
+    with transaction.atomic():
+        _audit(actor, "byok.delete", credential, before=before)
+        credential.delete()
+
+
+def byok_move_to_end(actor: Actor, credential: ByokCredential, *, key: str) -> ByokCredential:
+    """Move a credential to the end of its part of the try order.
+
+    Upstream gives ``sort_order`` at creation (after the provider's last credential) and
+    offers no way to change it, so the move re-creates the credential with the same settings
+    and the secret pasted again, then deletes the old one. If that delete fails, the new one
+    is kept and the refusal says both exist (nothing is left half-done without a word).
+    """
+    fresh = byok_create(
+        actor,
+        provider=credential.provider,
+        key=key,
+        name=credential.name or None,
+        workspace_id=credential.workspace_id or None,
+        disabled=credential.disabled,
+        is_fallback=credential.is_fallback,
+        is_required=credential.is_required,
+        is_byok_only=credential.is_byok_only,
+        allowed_models=credential.allowed_models,
+        allowed_user_ids=credential.allowed_user_ids,
+        allowed_api_key_hashes=credential.allowed_api_key_hashes,
+        declared_region=credential.declared_region or None,
+        declared_zdr=credential.declared_zdr,
+    )
+    try:
+        byok_delete(actor, credential)
+    except UpstreamError as exc:
+        exc.message = (
+            f"The credential was added again at the end of the order ({fresh.label}), but the "
+            f"old one ({credential.label}) could not be deleted: {exc.message} Delete it to "
+            "finish the move."
+        )
+        raise
+    return fresh
