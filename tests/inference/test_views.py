@@ -92,10 +92,14 @@ def test_member_cannot_open_settings(client_for, member):
     assert client_for(member).get(reverse("inference:settings")).status_code == 403
 
 
-@pytest.mark.parametrize("fault", ["429", "500"])
-def test_making_a_key_when_upstream_fails_says_so(client_for, member, upstream_fault, fault):
+# A 429 was turned away before upstream did anything; after a 500 the key may exist, so the
+# console says it cannot tell (and the next keys sync finds the orphan).
+@pytest.mark.parametrize(("fault", "status"), [("429", 502), ("500", 504)])
+def test_making_a_key_when_upstream_fails_says_so(
+    client_for, member, upstream_fault, fault, status
+):
     upstream_fault(fault)
     response = client_for(member).post(reverse("inference:key_create"), **HTMX)
-    assert response.status_code in (429, 502)
+    assert response.status_code == status
     assert "toast" in response.headers["HX-Trigger"]
     assert not ConsoleKey.objects.filter(user=member).exists()
