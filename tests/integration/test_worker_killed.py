@@ -120,9 +120,6 @@ def test_a_sync_killed_mid_pass_is_taken_over_within_a_minute_and_loses_nothing(
 
     first = group.start("worker", "--pool=solo", "--without-gossip", "--without-mingle",
                         ready="ready.")  # fmt: skip
-    group.start("worker", "--pool=solo", "--without-gossip", "--without-mingle", "-n",
-                f"second-{queue}@%h", ready="ready.")  # fmt: skip
-    group.start("beat", ready="beat: Starting")
     Celery("itest", broker=REDIS_URL).send_task(
         "apps.syncs.tasks.sync_stream", args=[organisation.pk, "keys", "manual"], queue=queue
     )
@@ -137,6 +134,11 @@ def test_a_sync_killed_mid_pass_is_taken_over_within_a_minute_and_loses_nothing(
     killed_at = timezone.now()
     first.wait(timeout=10)
     Account.objects.filter(pk=account.pk).update(fault="")  # upstream recovers meanwhile
+    # The second worker and beat start only now, so the killed run was surely the first
+    # worker's (with both listening from the start, either could have taken it).
+    group.start("worker", "--pool=solo", "--without-gossip", "--without-mingle", "-n",
+                f"second-{queue}@%h", ready="ready.")  # fmt: skip
+    group.start("beat", ready="beat: Starting")
 
     def finished():
         return (
