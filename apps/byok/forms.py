@@ -276,6 +276,7 @@ class DeleteForm(forms.Form):
     def __init__(self, *args, provider: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.provider = provider
+        self.fields["confirm"].widget.attrs.update(placeholder=provider, autocomplete="off")
 
     def clean_confirm(self):
         value = self.cleaned_data["confirm"].strip()

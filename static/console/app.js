@@ -72,10 +72,12 @@
     if (holder) holder.innerHTML = "";
   });
 
-  // --- live search: typing in a filter form's search box reloads after a pause ---------
+  // --- live search: typing in a filter form's search box (or a number bound, such as a
+  // maximum price) reloads after a pause ------------------------------------------------
+  var LIVE = "form.filters input[type=search]:not([data-picker-search]), form.filters input[type=number]";
   document.addEventListener("input", function (event) {
     var input = event.target;
-    if (input.matches && input.matches("form.filters input[type=search]:not([data-picker-search])") && input.form) {
+    if (input.matches && input.matches(LIVE) && input.form) {
       input.form.dispatchEvent(new CustomEvent("search-input", { bubbles: true }));
     }
   });
@@ -84,7 +86,7 @@
   // blur would reload the same results again and throw away what was just clicked in them.
   document.addEventListener("change", function (event) {
     var input = event.target;
-    if (input.matches && input.matches("form.filters input[type=search]")) event.stopPropagation();
+    if (input.matches && input.matches(LIVE)) event.stopPropagation();
   }, true);
 
   // --- pickers (apps/catalog/forms.py): Enter in a picker's search box searches, it does

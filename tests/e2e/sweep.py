@@ -20,6 +20,7 @@ Deliberate exceptions live in ``EXCEPTIONS`` (test_sweep.py), each with its reas
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ from playwright.sync_api import Page
 AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # Not under test-results/: pytest-playwright empties that folder at the start of each run.
 SHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots" / "sweep"
+# Full-page screenshots of every page, role and width, for people to look at: on by default
+# when working on pages, off in CI where nobody looks (SWEEP_SCREENSHOTS=1 turns them on).
+SCREENSHOTS = os.environ.get("SWEEP_SCREENSHOTS", "0" if os.environ.get("CI") else "1") == "1"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 # Listens for what a person would not see but must not happen: htmx errors and CSP blocks.
@@ -194,6 +198,8 @@ class Sweeper:
         started = time.perf_counter()
         self.check_axe(path, width)
         self.findings.timed("axe", started)
+        if not SCREENSHOTS:
+            return
         started = time.perf_counter()
         SHOTS.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
@@ -285,6 +291,8 @@ class Sweeper:
         locator = self.page.locator(f"form.filters [name='{control['name']}']").first
         if control["tag"] == "select":
             locator.select_option(value)
+        elif control["type"] == "checkbox":
+            locator.click()
         elif control["type"] == "search":
             locator.fill(value)
         else:
@@ -307,6 +315,11 @@ class Sweeper:
             # Earlier and later days: one of them narrows a "from" or a "to" whatever the data.
             current = date.fromisoformat(control["value"]) if control["value"] else date.today()
             candidates = [(current - timedelta(days=d)).isoformat() for d in (1, 5, 12, 0)]
+        elif control["type"] == "checkbox":
+            candidates = ["toggle"]
+        elif control["type"] == "number":
+            # A bound that excludes nearly everything, then one that excludes nothing.
+            candidates = ["0", "1", "1000000"]
         else:
             candidates = ["zz-no-such-thing"]
         return any(self._try_change(path, control, value) for value in candidates)
@@ -393,8 +406,13 @@ class Sweeper:
         self.page.wait_for_selector("#modal dialog[open]")
         fields = self.page.locator("#modal input:not([type=hidden]), #modal textarea")
         for i in range(fields.count()):
+            field_ = fields.nth(i)
+            if field_.get_attribute("type") == "password":
+                # A secret pasted again (a provider key): long enough to be taken as one.
+                field_.fill("sweep-secret-0123456789abcdef0123456789abcdef")
+                continue
             # A confirmation asks for something it shows (the key's name as placeholder).
-            fields.nth(i).fill(fields.nth(i).get_attribute("placeholder") or "sweep")
+            field_.fill(field_.get_attribute("placeholder") or "sweep")
         self.page.click("#modal button[type=submit]")
         self.page.wait_for_timeout(300)  # a client redirect may follow the answer
         self.settle()
@@ -411,10 +429,10 @@ class Sweeper:
             """() => [...document.querySelectorAll('main form[method=post], main form[method=POST]')]
                  .filter(f => !f.closest('#modal') && !f.classList.contains('filters'))
                  .map((f, i) => { f.setAttribute('data-sweep-form', String(i));
-                   const inputs = [...f.querySelectorAll('input, textarea')].filter(e =>
+                   const inputs = [...f.querySelectorAll('input:not([data-picker-search]), textarea')].filter(e =>
                      ['text','number','email','url','password','datetime-local','date','search',''].includes(e.type) || e.tagName === 'TEXTAREA');
                    return {index: i, action: f.getAttribute('hx-post') || f.getAttribute('action') || '',
-                           inputs: inputs.map(e => ({name: e.name, type: e.type || 'textarea',
+                           inputs: inputs.map(e => ({name: e.name, type: e.type || 'textarea', required: e.required,
                              numeric: ['decimal','numeric'].includes(e.inputMode) || e.type === 'number'
                                       || /limit|threshold|hours|amount|rate/.test(e.name)}))};
                  })
@@ -461,11 +479,16 @@ class Sweeper:
             else:
                 typed[field_["name"]] = "sweep typed"
                 locator.fill("sweep typed")
-        if not invalid and typed:
+        required = [f["name"] for f in form["inputs"] if f["required"] and f["name"] in typed]
+        if not invalid and not required:
+            # Every field is optional free text: nothing to get wrong, so what was typed must
+            # be taken (and shown back), the page staying as it was.
+            self._check_form_taken(path, scope, where, typed)
+            return
+        if not invalid:
             # Nothing to get wrong: leave the first required text empty instead.
-            first = next(iter(typed))
-            self.page.locator(f"{scope} [name='{first}']").first.fill("")
-            typed.pop(first)
+            self.page.locator(f"{scope} [name='{required[0]}']").first.fill("")
+            typed.pop(required[0])
         heading = self.page.locator("main h1").first.inner_text()
         try:
             with self.page.expect_response(
@@ -499,6 +522,24 @@ class Sweeper:
             or not self.page.locator("nav[aria-label='Main']").count()
         ):
             self.problem(path, f"{where}: the rest of the page did not stay as it was", "form")
+
+    def _check_form_taken(self, path: str, scope: str, where: str, typed: dict) -> None:
+        with self.page.expect_response(
+            lambda r: r.request.method == "POST", timeout=8_000
+        ) as caught:
+            self.page.locator(f"{scope} button[type=submit]").first.click()
+        status = caught.value.status
+        self.settle()
+        self.drain(path)
+        if status >= 400:
+            self.problem(path, f"{where}: a valid submission answered {status}", "form")
+            return
+        if not self.page.locator("nav[aria-label='Main']").count():
+            self.problem(path, f"{where}: the rest of the page did not stay as it was", "form")
+        for name, value in typed.items():
+            kept = self.page.locator(f"main [name='{name}']")
+            if kept.count() and kept.first.input_value() != value:
+                self.problem(path, f"{where}: did not show back what was saved in {name}", "form")
 
 
 def summary(findings: Findings) -> str:
