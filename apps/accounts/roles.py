@@ -43,6 +43,9 @@ class Perm(StrEnum):
     VIEW_BYOK = "view_byok"
     VIEW_ALL_BYOK = "view_all_byok"
     MANAGE_BYOK = "manage_byok"
+    # Observability destinations: everyone reads them (never a secret); owners, admins change.
+    VIEW_OBSERVABILITY = "view_observability"
+    MANAGE_OBSERVABILITY = "manage_observability"
 
 
 _EVERYONE = {
@@ -51,6 +54,7 @@ _EVERYONE = {
     Perm.VIEW_MEDIA,
     Perm.VIEW_CATALOG,
     Perm.VIEW_BYOK,
+    Perm.VIEW_OBSERVABILITY,
 }
 
 # The single source of truth: add a permission here and guard a view with it.

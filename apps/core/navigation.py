@@ -92,6 +92,12 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                     "byok:delete",
                 ),
             ),
+            Link(
+                "Observability",
+                "observability:list",
+                Perm.VIEW_OBSERVABILITY,
+                ("observability:list", "observability:create", "observability:detail"),
+            ),
         ],
     ),
     (
