@@ -159,7 +159,14 @@ class DestinationForm(PickersMixin, forms.Form):
     headers = forms.CharField(
         required=False,
         strip=False,
-        widget=SecretTextarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
+        widget=SecretTextarea(
+            attrs={
+                "rows": 2,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-write-only": "",
+            }
+        ),
         label="Custom headers (write-only)",
         help_text="One “Name: value” per line. Never shown again.",
     )

@@ -24,6 +24,7 @@ from apps.syncs.selectors import stream_status
 from apps.workspaces.selectors import workspace_choices, workspace_names
 
 LIST = "observability:list"
+DEFAULT_TYPE = "webhook"
 PASTE_AGAIN = "For safety secrets are never sent back to the page: type them again."
 
 
@@ -88,6 +89,7 @@ def _form_context(request: HttpRequest, form, kind: str, workspace_id: str = "")
         "used": selectors.type_counts(request.organisation, workspace_id)[kind],
         "paste_again": form is not None and form.is_bound and bool(form.errors),
         "paste_again_text": PASTE_AGAIN,
+        "choices": types.type_choices(),
     }
 
 
@@ -96,11 +98,10 @@ def _form_context(request: HttpRequest, form, kind: str, workspace_id: str = "")
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def destination_create(request: HttpRequest) -> HttpResponse:
-    """Without a type: the types to choose from; with one: that type's form."""
-    kind = request.GET.get("type") or request.POST.get("type") or ""
+    """The form of the type chosen (``?type=``; a webhook until one is chosen)."""
+    kind = request.GET.get("type") or request.POST.get("type") or DEFAULT_TYPE
     if kind not in types.DESTINATION_TYPES:
-        context = {"choices": types.type_choices(), "limit": forms.MAX_PER_TYPE}
-        return render_page(request, "observability/choose.html", context)
+        kind = DEFAULT_TYPE
     form = _form(request, kind, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -413,8 +413,10 @@ class Sweeper:
                  .map((f, i) => { f.setAttribute('data-sweep-form', String(i));
                    const inputs = [...f.querySelectorAll('input, textarea')].filter(e =>
                      ['text','number','email','url','password','datetime-local','date','search',''].includes(e.type) || e.tagName === 'TEXTAREA');
+                   // A write-only field (data-write-only) is never sent back: typed like a password.
                    return {index: i, action: f.getAttribute('hx-post') || f.getAttribute('action') || '',
-                           inputs: inputs.map(e => ({name: e.name, type: e.type || 'textarea',
+                           inputs: inputs.map(e => ({name: e.name,
+                             type: e.hasAttribute('data-write-only') ? 'password' : (e.type || 'textarea'),
                              numeric: ['decimal','numeric'].includes(e.inputMode) || e.type === 'number'
                                       || /limit|threshold|hours|amount|rate/.test(e.name)}))};
                  })

@@ -106,11 +106,14 @@ def test_readers_see_the_detail_without_a_form_or_secrets(
 # --- create ---------------------------------------------------------------------------------
 
 
-def test_create_without_a_type_lists_every_type_and_the_limit(client_for, admin, destinations):
+def test_create_offers_every_type_and_explains_the_limit(client_for, admin, langfuse):
     body = client_for(admin).get(CREATE).content.decode()
     assert "at most 5 destinations of each type" in body
     for kind in ("arize", "otel-collector", "s3", "snowflake", "webhook"):
-        assert f"?type={kind}" in body
+        assert f'value="{kind}"' in body
+    assert 'name="config_url"' in body  # a webhook's form until another type is chosen
+    body = client_for(admin).get(CREATE, {"type": "langfuse"}).content.decode()
+    assert "has 1 of the 5 Langfuse destinations" in body
 
 
 def test_each_type_gets_its_own_form(client_for, admin, destinations):
