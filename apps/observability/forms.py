@@ -316,6 +316,7 @@ class DeleteForm(forms.Form):
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
+        self.fields["confirm"].widget.attrs.update(placeholder=kind, autocomplete="off")
 
     def clean_confirm(self):
         value = self.cleaned_data["confirm"].strip()

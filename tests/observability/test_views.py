@@ -337,3 +337,12 @@ def test_delete_asks_for_the_type(client_for, admin, langfuse):
     response = client.post(_url("delete", langfuse), {"confirm": "langfuse"}, **HTMX)
     assert response.headers["HX-Redirect"] == LIST
     assert not Destination.objects.filter(pk=langfuse.pk).exists()
+
+
+def test_a_refused_form_keeps_the_key_pickers_search_as_typed(
+    client_for, admin, keys_mirrored, langfuse
+):
+    data = _create_data(langfuse.workspace_id, name="") | {"api_key_hashes-q": "ci-run"}
+    body = _text(client_for(admin).post(CREATE + "?type=langfuse", data, **HTMX))
+    assert 'name="api_key_hashes-q" value="ci-run"' in body
+    assert "ci-runner" in body  # the options match what was typed
