@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.byok",
     "apps.observability",
+    "apps.presets",
     "apps.sandbox",
 ]
 

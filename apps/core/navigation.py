@@ -116,6 +116,12 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                 Perm.VIEW_MEDIA,
                 ("media:generations", "media:generation_detail"),
             ),
+            Link(
+                "Presets",
+                "presets:list",
+                Perm.VIEW_PRESETS,
+                ("presets:list", "presets:create", "presets:detail", "presets:edit"),
+            ),
             Link("Inference key", "inference:mine", Perm.USE_INFERENCE),
         ],
     ),
