@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
 from django.utils import timezone
 
@@ -59,3 +61,12 @@ class PresetVersion(models.Model):
     @property
     def model(self) -> str:
         return str(self.config.get("model") or "")
+
+    @property
+    def settings(self) -> list[tuple[str, str]]:
+        """The config besides the model, each value as JSON (as upstream stores it)."""
+        return [
+            (k, v if isinstance(v, str) else json.dumps(v))
+            for k, v in sorted(self.config.items())
+            if k != "model"
+        ]

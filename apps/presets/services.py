@@ -238,6 +238,10 @@ def _stream(key, lock: str, model: str, messages: list[dict], params: dict):
                 result.completion_tokens = int(chunk.usage.completion_tokens)
                 if chunk.usage.cost is not None:
                     result.cost = Decimal(str(chunk.usage.cost))
+        if not result.finish_reason:
+            # The stream ended without its last chunk: the connection was cut.
+            result.error = "The answer stopped before it was finished: the stream was cut."
+            result.cut = bool(result.text)
     except UpstreamError as exc:
         result.error = exc.user_message
         result.cut = bool(result.text)

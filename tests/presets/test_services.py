@@ -95,3 +95,14 @@ def test_a_run_closed_unread_frees_the_slot_and_a_running_one_is_refused(actor, 
         services.preset_play(actor, support_bot, prompt="two")
     first.close()  # what the response does when the browser goes away before reading
     assert list(services.preset_play(actor, support_bot, prompt="three"))[-1][0] == "done"
+
+
+def test_a_stream_cut_midway_keeps_the_partial_answer_marked_as_cut(
+    actor, support_bot, upstream_fault
+):
+    console_key_for(actor, actor.user)
+    upstream_fault("stream_cut=3")
+    events = list(services.preset_play(actor, support_bot, prompt="My order is late"))
+    kind, result = events[-1]
+    assert kind == "done" and result.cut and result.error
+    assert result.text and result.text == "".join(v for k, v in events if k == "text")

@@ -45,6 +45,7 @@ def test_every_role_reads_the_list_and_detail_without_upstream_calls(
     assert "support-bot" in body and "sql-helper" in body
     assert "Version 1" in detail and "Version 2 (designated)" in detail
     assert "You are a support agent." in detail and "You are a concise support agent." in detail
+    assert '<code>{"sort": "price"}</code>' in detail  # config values as upstream's JSON
     manages = role in ("owner", "admin")
     assert ("New preset" in body) is manages and ("Save a new version" in detail) is manages
     assert ("Playground" in detail) is (role != "finance")
