@@ -369,7 +369,10 @@ class Sweeper:
         if fields.count():
             for i in range(fields.count()):
                 fields.nth(i).fill("")
-            self.page.click("#modal button[type=submit]")
+            # Wait for the answer itself: on a busy machine the request may start after
+            # settle() has already found nothing in flight.
+            with self.page.expect_response(lambda r: r.request.method == "POST", timeout=8_000):
+                self.page.click("#modal button[type=submit]")
             self.settle()
             refused = self.page.locator("#modal .field-error, #modal .flash-error").count()
             if not refused:
