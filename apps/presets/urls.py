@@ -11,5 +11,6 @@ urlpatterns = [
     path("new/", views.preset_create, name="create"),
     path("<slug:slug>/", views.preset_detail, name="detail"),
     path("<slug:slug>/edit/", views.preset_edit, name="edit"),
+    path("<slug:slug>/compare/", views.preset_compare, name="compare"),
     path("<slug:slug>/play/", views.preset_play, name="play"),
 ]

@@ -71,6 +71,32 @@ def preset_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render_page(request, "presets/detail.html", _detail_context(request, preset))
 
 
+def _version_number(value: str | None, default: int, numbers: list[int]) -> int:
+    return int(value) if value and value.isdigit() and int(value) in numbers else default
+
+
+@org_view(Perm.VIEW_PRESETS)
+@require_GET
+def preset_compare(request: HttpRequest, slug: str) -> HttpResponse:
+    """Any two versions side by side (default: the one before the latest, and the latest)."""
+    preset = _preset(request, slug)
+    versions = {v.version: v for v in selectors.versions_of(preset)}
+    numbers = sorted(versions)
+    if not numbers:
+        return render_page(request, "presets/compare.html", {"preset": preset, "numbers": []})
+    a = _version_number(request.GET.get("a"), numbers[max(0, len(numbers) - 2)], numbers)
+    b = _version_number(request.GET.get("b"), numbers[-1], numbers)
+    context = {
+        "preset": preset,
+        "numbers": numbers,
+        "a": a,
+        "b": b,
+        "diff": selectors.versions_diff(versions[a], versions[b]),
+        "filters_active": False,
+    }
+    return render_page(request, "presets/compare.html", context, partial="results")
+
+
 @org_view(Perm.MANAGE_PRESETS)
 @require_http_methods(["GET", "POST"])
 def preset_create(request: HttpRequest) -> HttpResponse:

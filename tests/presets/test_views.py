@@ -169,3 +169,25 @@ def test_a_run_without_credit_says_so_and_keeps_the_page(
     upstream_fault("402")
     lines = _lines(client.post(_url("play"), {"prompt": "hi"}, **STREAM))
     assert lines[-1]["done"] and "flash-error" in lines[-1]["html"]
+
+
+def test_compare_shows_settings_side_by_side_and_the_prompt_as_a_diff(
+    client_for, finance, presets, upstream_calls
+):
+    client = client_for(finance)
+    upstream_calls.clear()
+    body = _text(client.get(_url("compare", "sql-helper")))
+    assert upstream_calls == []
+    assert "v2 → v3: 3 settings changed" in body  # model, max_tokens, reasoning
+    assert "openai/gpt-4.1-mini" in body and '{"effort": "low"}' in body
+    assert "system prompt changed" not in body  # v2 and v3 share the prompt
+    response = client.get(_url("compare", "sql-helper"), {"a": "1", "b": "3"}, **HTMX)
+    part = _text(response)
+    assert 'id="compare-results"' in part and "<html" not in part
+    assert 'class="diff-removed">- Answer with one PostgreSQL query.' in part
+    assert 'class="diff-added">+ Answer with one PostgreSQL query and no prose.' in part
+
+
+def test_compare_ignores_versions_that_do_not_exist(client_for, member, presets):
+    body = _text(client_for(member).get(_url("compare"), {"a": "99", "b": "x"}))
+    assert "v1 → v2" in body
