@@ -93,6 +93,20 @@ def _form_context(request: HttpRequest, form, kind: str, workspace_id: str = "")
     }
 
 
+def _room_for(request: HttpRequest, form, kind: str) -> bool:
+    """Upstream allows 5 destinations of a type per workspace: said before asking it (the
+    mirror may lag, so upstream's own 409 is still shown when it comes)."""
+    workspace_id = form.cleaned_data["workspace_id"]
+    if selectors.type_counts(request.organisation, workspace_id)[kind] < forms.MAX_PER_TYPE:
+        return True
+    form.add_error(
+        "workspace_id",
+        f"This workspace already has {forms.MAX_PER_TYPE} {types.type_label(kind)} "
+        "destinations, the most OpenRouter allows: delete one or pick another workspace.",
+    )
+    return False
+
+
 @org_view(Perm.MANAGE_OBSERVABILITY)
 @never_cache
 @sensitive_post_parameters()
@@ -103,7 +117,7 @@ def destination_create(request: HttpRequest) -> HttpResponse:
     if kind not in types.DESTINATION_TYPES:
         kind = DEFAULT_TYPE
     form = _form(request, kind, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _room_for(request, form, kind):
         try:
             destination = services.destination_create(
                 Actor.from_request(request), type_=kind, secrets=form.secrets(), **form.body()

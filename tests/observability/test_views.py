@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from apps.observability import services
 from apps.observability.models import Destination
 from apps.sandbox.models import ObservabilityDestination
 
@@ -346,3 +347,23 @@ def test_a_refused_form_keeps_the_key_pickers_search_as_typed(
     body = _text(client_for(admin).post(CREATE + "?type=langfuse", data, **HTMX))
     assert 'name="api_key_hashes-q" value="ci-run"' in body
     assert "ci-runner" in body  # the options match what was typed
+
+
+def test_the_sixth_destination_of_a_type_is_refused_before_asking_upstream(
+    client_for, admin, actor, langfuse, upstream_calls
+):
+    for n in range(4):
+        services.destination_create(
+            actor,
+            type_="langfuse",
+            name=f"Extra {n}",
+            workspace_id=langfuse.workspace_id,
+            config={"publicKey": "pk-lf-1234567890", "secretKey": "sk-lf-1234567890"},
+        )
+    upstream_calls.clear()
+    response = client_for(admin).post(
+        CREATE + "?type=langfuse", _create_data(langfuse.workspace_id), **HTMX
+    )
+    body = _text(response)
+    assert response.status_code == 422 and "already has 5 Langfuse destinations" in body
+    assert upstream_calls == [] and SECRET not in body
