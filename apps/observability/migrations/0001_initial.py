@@ -6,43 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_organisation_sign_in_rules'),
+        ("accounts", "0003_organisation_sign_in_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Destination',
+            name="Destination",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('destination_id', models.CharField(max_length=64)),
-                ('type', models.CharField(max_length=40)),
-                ('name', models.CharField(blank=True, default='', max_length=200)),
-                ('workspace_id', models.CharField(blank=True, default='', max_length=64)),
-                ('enabled', models.BooleanField(default=True)),
-                ('privacy_mode', models.BooleanField(default=False)),
-                ('sampling_rate', models.FloatField(default=1.0)),
-                ('api_key_hashes', models.JSONField(blank=True, null=True)),
-                ('filter_rules', models.JSONField(blank=True, null=True)),
-                ('regions', models.JSONField(blank=True, default=list)),
-                ('broadcast_generation_cost', models.BooleanField(default=False)),
-                ('broadcast_generation_cost_allocation', models.BooleanField(default=False)),
-                ('broadcast_generation_identity', models.BooleanField(default=False)),
-                ('broadcast_generation_request_context', models.BooleanField(default=False)),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('secret_fields', models.JSONField(blank=True, default=list)),
-                ('header_names', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('synced_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("destination_id", models.CharField(max_length=64)),
+                ("type", models.CharField(max_length=40)),
+                ("name", models.CharField(blank=True, default="", max_length=200)),
+                ("workspace_id", models.CharField(blank=True, default="", max_length=64)),
+                ("enabled", models.BooleanField(default=True)),
+                ("privacy_mode", models.BooleanField(default=False)),
+                ("sampling_rate", models.FloatField(default=1.0)),
+                ("api_key_hashes", models.JSONField(blank=True, null=True)),
+                ("filter_rules", models.JSONField(blank=True, null=True)),
+                ("regions", models.JSONField(blank=True, default=list)),
+                ("broadcast_generation_cost", models.BooleanField(default=False)),
+                ("broadcast_generation_cost_allocation", models.BooleanField(default=False)),
+                ("broadcast_generation_identity", models.BooleanField(default=False)),
+                ("broadcast_generation_request_context", models.BooleanField(default=False)),
+                ("config", models.JSONField(blank=True, default=dict)),
+                ("secret_fields", models.JSONField(blank=True, default=list)),
+                ("header_names", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                ("synced_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['type', 'name', 'created_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'destination_id'), name='obs_dest_org_id')],
+                "ordering": ["type", "name", "created_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "destination_id"), name="obs_dest_org_id"
+                    )
+                ],
             },
         ),
     ]

@@ -6,57 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_organisation_sign_in_rules'),
+        ("accounts", "0003_organisation_sign_in_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Preset',
+            name="Preset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('preset_id', models.CharField(max_length=64)),
-                ('slug', models.CharField(max_length=100)),
-                ('name', models.CharField(blank=True, default='', max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('status', models.CharField(default='active', max_length=20)),
-                ('workspace_id', models.CharField(blank=True, default='', max_length=64)),
-                ('creator_user_id', models.CharField(blank=True, default='', max_length=100)),
-                ('designated_version_id', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('synced_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("preset_id", models.CharField(max_length=64)),
+                ("slug", models.CharField(max_length=100)),
+                ("name", models.CharField(blank=True, default="", max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("status", models.CharField(default="active", max_length=20)),
+                ("workspace_id", models.CharField(blank=True, default="", max_length=64)),
+                ("creator_user_id", models.CharField(blank=True, default="", max_length=100)),
+                ("designated_version_id", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                ("synced_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at', 'slug'],
+                "ordering": ["-updated_at", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='PresetVersion',
+            name="PresetVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version_id', models.CharField(max_length=64)),
-                ('version', models.PositiveIntegerField()),
-                ('system_prompt', models.TextField(blank=True, default='')),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('creator_id', models.CharField(blank=True, default='', max_length=100)),
-                ('created_at', models.DateTimeField(blank=True, null=True)),
-                ('preset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='presets.preset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version_id", models.CharField(max_length=64)),
+                ("version", models.PositiveIntegerField()),
+                ("system_prompt", models.TextField(blank=True, default="")),
+                ("config", models.JSONField(blank=True, default=dict)),
+                ("creator_id", models.CharField(blank=True, default="", max_length=100)),
+                ("created_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "preset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="presets.preset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['preset', 'version'],
+                "ordering": ["preset", "version"],
             },
         ),
         migrations.AddConstraint(
-            model_name='preset',
-            constraint=models.UniqueConstraint(fields=('organisation', 'slug'), name='preset_org_slug'),
+            model_name="preset",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "slug"), name="preset_org_slug"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='presetversion',
-            constraint=models.UniqueConstraint(fields=('preset', 'version'), name='preset_version_number'),
+            model_name="presetversion",
+            constraint=models.UniqueConstraint(
+                fields=("preset", "version"), name="preset_version_number"
+            ),
         ),
     ]
