@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "apps.media",
     "apps.catalog",
     "apps.byok",
+    "apps.observability",
+    "apps.presets",
     "apps.sandbox",
 ]
 

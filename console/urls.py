@@ -12,6 +12,8 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("catalog/", include("apps.catalog.urls")),
     path("byok/", include("apps.byok.urls")),
+    path("observability/", include("apps.observability.urls")),
+    path("presets/", include("apps.presets.urls")),
     path("keys/", include("apps.keys.urls")),
     path("inference/", include("apps.inference.urls")),
     path("media/", include("apps.media.urls")),

@@ -43,6 +43,13 @@ class Perm(StrEnum):
     VIEW_BYOK = "view_byok"
     VIEW_ALL_BYOK = "view_all_byok"
     MANAGE_BYOK = "manage_byok"
+    # Observability destinations: everyone reads them (never a secret); owners, admins change.
+    VIEW_OBSERVABILITY = "view_observability"
+    MANAGE_OBSERVABILITY = "manage_observability"
+    # Presets: everyone reads them; owners and admins save versions; the playground runs
+    # with USE_INFERENCE (the person's own key).
+    VIEW_PRESETS = "view_presets"
+    MANAGE_PRESETS = "manage_presets"
 
 
 _EVERYONE = {
@@ -51,6 +58,8 @@ _EVERYONE = {
     Perm.VIEW_MEDIA,
     Perm.VIEW_CATALOG,
     Perm.VIEW_BYOK,
+    Perm.VIEW_OBSERVABILITY,
+    Perm.VIEW_PRESETS,
 }
 
 # The single source of truth: add a permission here and guard a view with it.

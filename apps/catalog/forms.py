@@ -92,6 +92,8 @@ class PickerWidget(forms.Widget):
         self.required = False
 
     def value_from_datadict(self, data, files, name):
+        # What was typed in the search box comes back with a refused form, as typed.
+        self.query = str(data.get(f"{name}-q") or "")[:100]
         if self.multiple:
             getter = getattr(data, "getlist", None)
             values = getter(name) if getter else data.get(name) or []
@@ -146,7 +148,8 @@ class PickerWidget(forms.Widget):
             "multiple": self.multiple,
             "kind": self.kind,
             "required": self.required,
-            "options": self.options(selected),
+            "options": self.options(selected, getattr(self, "query", "")),
+            "query": getattr(self, "query", ""),
             "selected": selected,
             "pick_url": self.pick_url(name, widget_id),
             "noun": noun_for(self.kind),

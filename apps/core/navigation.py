@@ -92,6 +92,12 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                     "byok:delete",
                 ),
             ),
+            Link(
+                "Observability",
+                "observability:list",
+                Perm.VIEW_OBSERVABILITY,
+                ("observability:list", "observability:create", "observability:detail"),
+            ),
         ],
     ),
     (
@@ -109,6 +115,18 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                 "media:generations",
                 Perm.VIEW_MEDIA,
                 ("media:generations", "media:generation_detail"),
+            ),
+            Link(
+                "Presets",
+                "presets:list",
+                Perm.VIEW_PRESETS,
+                (
+                    "presets:list",
+                    "presets:create",
+                    "presets:detail",
+                    "presets:edit",
+                    "presets:compare",
+                ),
             ),
             Link("Inference key", "inference:mine", Perm.USE_INFERENCE),
         ],

@@ -216,4 +216,76 @@
     localStorage.setItem("theme", current);
     applyTheme(current);
   });
+
+  // A form with data-stream="#out" posts with fetch and reads the answer as it arrives: one
+  // JSON object a line, {"text": …} appended to #out, then {"done": true, "html": …} that
+  // replaces data-stream-stats. Cancel aborts the request (the server then closes the
+  // upstream stream); Run is disabled while a run is on its way (no double submit).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-stream]") || !window.fetch || !window.TextDecoder) return;
+    event.preventDefault();
+    var out = document.querySelector(form.getAttribute("data-stream"));
+    var run = form.querySelector("[data-stream-run]");
+    var cancel = form.querySelector("[data-stream-cancel]");
+    if (run.disabled) return;
+    var controller = new AbortController();
+    var statsSel = form.getAttribute("data-stream-stats");
+    var stats = document.querySelector(statsSel);
+    out.textContent = "";
+    if (stats) stats.innerHTML = "";
+    run.disabled = true; run.setAttribute("aria-busy", "true");
+    cancel.hidden = false;
+    var stop = function () { controller.abort(); };
+    cancel.addEventListener("click", stop, { once: true });
+    var finish = function () {
+      run.disabled = false; run.removeAttribute("aria-busy"); cancel.hidden = true;
+      cancel.removeEventListener("click", stop);
+    };
+    var handle = function (line) {
+      if (!line.trim()) return;
+      var msg = JSON.parse(line);
+      if (msg.text) out.textContent += msg.text;
+      if (msg.done && stats) { stats.outerHTML = msg.html; }
+    };
+    fetch(form.action, { method: "POST", body: new FormData(form), signal: controller.signal,
+                         headers: { "X-Console-Stream": "ndjson" }, credentials: "same-origin" })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/x-ndjson") !== 0) {
+          // Refused before anything ran: the form (422) or a toast (other statuses).
+          return response.text().then(function (html) {
+            var trigger = response.headers.get("HX-Trigger");
+            if (trigger) { var t = JSON.parse(trigger).toast; if (t) showToast(t.message, t.level); }
+            if (response.status === 422) {
+              var holder = form.closest("#preset-play") || form.parentNode;
+              holder.outerHTML = html;
+            }
+            finish();
+          });
+        }
+        var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
+        var pump = function () {
+          return reader.read().then(function (part) {
+            if (part.done) { handle(buffer); finish(); return; }
+            buffer += decoder.decode(part.value, { stream: true });
+            var lines = buffer.split("\n");
+            buffer = lines.pop();
+            lines.forEach(handle);
+            return pump();
+          });
+        };
+        return pump();
+      })
+      .catch(function () {
+        if (controller.signal.aborted) {
+          var note = document.createElement("p");
+          note.className = "flash flash-warning"; note.setAttribute("role", "status");
+          note.textContent = "Cancelled: the answer above is what arrived before you stopped it.";
+          var holder = document.querySelector(statsSel);
+          if (holder) holder.appendChild(note);
+        } else { showToast("The answer could not be read to its end.", "error"); }
+        finish();
+      });
+  });
 })();

@@ -382,7 +382,10 @@ class Sweeper:
         if fields.count():
             for i in range(fields.count()):
                 fields.nth(i).fill("")
-            self.page.click("#modal button[type=submit]")
+            # Wait for the answer itself: on a busy machine the request may start after
+            # settle() has already found nothing in flight.
+            with self.page.expect_response(lambda r: r.request.method == "POST", timeout=8_000):
+                self.page.click("#modal button[type=submit]")
             self.settle()
             refused = self.page.locator("#modal .field-error, #modal .flash-error").count()
             if not refused:
@@ -429,10 +432,12 @@ class Sweeper:
             """() => [...document.querySelectorAll('main form[method=post], main form[method=POST]')]
                  .filter(f => !f.closest('#modal') && !f.classList.contains('filters'))
                  .map((f, i) => { f.setAttribute('data-sweep-form', String(i));
-                   const inputs = [...f.querySelectorAll('input:not([data-picker-search]), textarea')].filter(e =>
+                   const inputs = [...f.querySelectorAll('input, textarea')].filter(e =>
                      ['text','number','email','url','password','datetime-local','date','search',''].includes(e.type) || e.tagName === 'TEXTAREA');
+                   // A write-only field (data-write-only) is never sent back: typed like a password.
                    return {index: i, action: f.getAttribute('hx-post') || f.getAttribute('action') || '',
-                           inputs: inputs.map(e => ({name: e.name, type: e.type || 'textarea', required: e.required,
+                           inputs: inputs.map(e => ({name: e.name, required: e.required, picker: e.hasAttribute('data-picker-search'),
+                             type: e.hasAttribute('data-write-only') ? 'password' : (e.type || 'textarea'),
                              numeric: ['decimal','numeric'].includes(e.inputMode) || e.type === 'number'
                                       || /limit|threshold|hours|amount|rate/.test(e.name)}))};
                  })
@@ -483,7 +488,11 @@ class Sweeper:
         if not invalid and not required:
             # Every field is optional free text: nothing to get wrong, so what was typed must
             # be taken (and shown back), the page staying as it was.
-            self._check_form_taken(path, scope, where, typed)
+            # A picker's search box is not a value: after a save the picks show, not the search.
+            pickers = {f["name"] for f in form["inputs"] if f["picker"]}
+            self._check_form_taken(
+                path, scope, where, {k: v for k, v in typed.items() if k not in pickers}
+            )
             return
         if not invalid:
             # Nothing to get wrong: leave the first required text empty instead.

@@ -54,6 +54,8 @@ def test_every_page_and_control_works_for_every_role(browser, live_server, demo,
     to_confirm: dict[str, tuple[str, str]] = {}
     # SWEEP_ROLES=admin,member narrows a run while working on pages; CI sweeps every role.
     wanted = set(filter(None, os.environ.get("SWEEP_ROLES", "").split(",")))
+    # SWEEP_PATHS=/observability/,/presets/ narrows it to the pages under those prefixes.
+    prefixes = tuple(filter(None, os.environ.get("SWEEP_PATHS", "").split(",")))
     for email, role in DEMO_LOGINS:
         if wanted and str(role) not in wanted:
             continue
@@ -63,6 +65,8 @@ def test_every_page_and_control_works_for_every_role(browser, live_server, demo,
         _sign_in(page, live_server.url, email)
         paths = sweeper.nav_paths()
         assert paths, f"{role} has no navigation"
+        if prefixes:
+            paths = [p for p in paths if p.startswith(prefixes)]
         shapes = {shape(p) for p in paths}
         inner: list[str] = []
         for path in paths:
@@ -93,6 +97,8 @@ def test_every_page_and_control_works_for_every_role(browser, live_server, demo,
     owner = Sweeper(page, live_server.url, "owner", findings, EXCEPTIONS)
     _sign_in(page, live_server.url, owner_email)
     for path, kind in to_confirm.values():
+        if prefixes and not path.startswith(prefixes):
+            continue
         owner.confirm(path, kind)
     context.close()
     print(f"\nbrowser sweep: {summary(findings)}")
