@@ -43,6 +43,11 @@ class Perm(StrEnum):
     VIEW_BYOK = "view_byok"
     VIEW_ALL_BYOK = "view_all_byok"
     MANAGE_BYOK = "manage_byok"
+    # Workspaces: members read the ones they belong to; finance and up read every one; owners
+    # and admins change them (settings, budgets, members).
+    VIEW_WORKSPACES = "view_workspaces"
+    VIEW_ALL_WORKSPACES = "view_all_workspaces"
+    MANAGE_WORKSPACES = "manage_workspaces"
 
 
 _EVERYONE = {
@@ -51,6 +56,7 @@ _EVERYONE = {
     Perm.VIEW_MEDIA,
     Perm.VIEW_CATALOG,
     Perm.VIEW_BYOK,
+    Perm.VIEW_WORKSPACES,
 }
 
 # The single source of truth: add a permission here and guard a view with it.
@@ -76,6 +82,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_SPEND,
             Perm.VIEW_MEDIA_COSTS,
             Perm.VIEW_ALL_BYOK,
+            Perm.VIEW_ALL_WORKSPACES,
         }
     ),
     Role.MEMBER: frozenset(_EVERYONE | {Perm.USE_INFERENCE}),

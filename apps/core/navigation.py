@@ -92,6 +92,12 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                     "byok:delete",
                 ),
             ),
+            Link(
+                "Workspaces",
+                "workspaces:list",
+                Perm.VIEW_WORKSPACES,
+                ("workspaces:list", "workspaces:create", "workspaces:detail"),
+            ),
         ],
     ),
     (
