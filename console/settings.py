@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.media",
     "apps.catalog",
     "apps.byok",
+    "apps.guardrails",
     "apps.sandbox",
 ]
 

@@ -48,6 +48,9 @@ class Perm(StrEnum):
     VIEW_WORKSPACES = "view_workspaces"
     VIEW_ALL_WORKSPACES = "view_all_workspaces"
     MANAGE_WORKSPACES = "manage_workspaces"
+    # Guardrails and their assignments: finance and up read; owners and admins change them.
+    VIEW_GUARDRAILS = "view_guardrails"
+    MANAGE_GUARDRAILS = "manage_guardrails"
 
 
 _EVERYONE = {
@@ -83,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_MEDIA_COSTS,
             Perm.VIEW_ALL_BYOK,
             Perm.VIEW_ALL_WORKSPACES,
+            Perm.VIEW_GUARDRAILS,
         }
     ),
     Role.MEMBER: frozenset(_EVERYONE | {Perm.USE_INFERENCE}),

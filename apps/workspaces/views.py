@@ -101,6 +101,8 @@ def _detail_context(request: HttpRequest, ws: Workspace, **forms_) -> dict:
         ],
         "members": members,
         "remove_form": forms.MembersForm(choices=[(m.user_id, m.label) for m in members]),
+        "add_form": forms.MembersForm(choices=selectors.member_candidates(ws)) if manage else None,
+        "q": "",
         "keys": selectors.workspace_keys(ws),
         "history": audit_for_target(request.organisation, services.TARGET, ws.workspace_id)[:20]
         if manage
@@ -172,7 +174,7 @@ def workspace_budgets(request: HttpRequest, workspace_id: str) -> HttpResponse:
 @org_view(Perm.MANAGE_WORKSPACES)
 @require_http_methods(["GET", "POST"])
 def workspace_members_add(request: HttpRequest, workspace_id: str) -> HttpResponse:
-    """The add-members dialog: organisation members not in the workspace, searchable."""
+    """Organisation members not in the workspace, searchable; POST adds those picked."""
     ws = _workspace(request, workspace_id)
     q = request.GET.get("q", "").strip()[:100]
     choices = selectors.member_candidates(ws, q if request.method == "GET" else "")
@@ -186,9 +188,11 @@ def workspace_members_add(request: HttpRequest, workspace_id: str) -> HttpRespon
             return finish(request, _detail_url(ws), message)
         form_fail(form, outcome.error)
         form.add_error(None, message)
-    context = {"workspace": ws, "form": form, "q": q}
-    partial = "choices" if request.htmx and request.GET.get("q") is not None else "modal"
-    return render_form(request, "workspaces/members_add.html", context, partial=partial)
+    context = {"workspace": ws, "add_form": form, "q": q}
+    partial = "choices" if request.method == "GET" else "panel"
+    return render_form(
+        request, "workspaces/members_add.html", context, partial=partial, form_key="add_form"
+    )
 
 
 @org_view(Perm.MANAGE_WORKSPACES)

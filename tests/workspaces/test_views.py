@@ -296,14 +296,16 @@ def test_a_budget_refused_part_way_says_what_was_applied(client_for, admin, othe
 # --- members -----------------------------------------------------------------------------
 
 
-def test_admin_adds_members_in_bulk_from_the_searchable_dialog(
+def test_admin_adds_members_in_bulk_from_the_searchable_list(
     client_for, admin, other_ws, outside_member_id
 ):
     client = client_for(admin)
-    dialog = _text(client.get(_url("members_add", other_ws), **HTMX))
-    assert "<dialog" in dialog and outside_member_id in dialog
+    page = _text(client.get(_url("detail", other_ws)))
+    panel = page[page.index('id="workspace-add-members"') :]
+    assert f'value="{outside_member_id}"' in panel
     narrowed = _text(client.get(_url("members_add", other_ws), {"q": "zzz-nobody"}, **HTMX))
-    assert 'id="member-choices"' in narrowed and "No member to add" in narrowed
+    assert narrowed.strip().startswith('<fieldset id="member-choices">')
+    assert "No member to add" in narrowed
     response = client.post(_url("members_add", other_ws), {"user_ids": [outside_member_id]}, **HTMX)
     assert response.headers["HX-Redirect"] == _url("detail", other_ws)
     assert WorkspaceMembership.objects.filter(
@@ -315,9 +317,11 @@ def test_admin_adds_members_in_bulk_from_the_searchable_dialog(
     assert AuditEntry.objects.filter(action="workspace.members_add").exists()
 
 
-def test_adding_nobody_is_refused_in_the_dialog(client_for, admin, other_ws, upstream_calls):
+def test_adding_nobody_is_refused_in_place(client_for, admin, other_ws, upstream_calls):
     response = client_for(admin).post(_url("members_add", other_ws), {}, **HTMX)
-    assert response.status_code == 422 and "Pick at least one member." in _text(response)
+    body = _text(response)
+    assert response.status_code == 422 and "Pick at least one member." in body
+    assert body.strip().startswith('<div id="workspace-add-members"')
     assert upstream_calls == []
 
 
@@ -370,6 +374,8 @@ def test_delete_is_refused_before_upstream_while_the_workspace_has_keys(
     client_for, admin, other_ws, upstream_calls
 ):
     client = client_for(admin)
+    page = _text(client.get(_url("detail", other_ws)))
+    assert 'data-testid="delete-refused"' in page and _url("delete", other_ws) not in page
     dialog = _text(client.get(_url("delete", other_ws), **HTMX))
     key = Key.objects.filter(workspace_id=other_ws.workspace_id).order_by("name").first()
     assert 'data-testid="delete-blocked"' in dialog and key.name in dialog
