@@ -13,6 +13,7 @@ urlpatterns = [
     path("catalog/", include("apps.catalog.urls")),
     path("byok/", include("apps.byok.urls")),
     path("workspaces/", include("apps.workspaces.urls")),
+    path("guardrails/", include("apps.guardrails.urls")),
     path("keys/", include("apps.keys.urls")),
     path("inference/", include("apps.inference.urls")),
     path("media/", include("apps.media.urls")),

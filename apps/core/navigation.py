@@ -98,6 +98,13 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                 Perm.VIEW_WORKSPACES,
                 ("workspaces:list", "workspaces:create", "workspaces:detail"),
             ),
+            Link(
+                "Guardrails",
+                "guardrails:list",
+                Perm.VIEW_GUARDRAILS,
+                ("guardrails:list", "guardrails:create", "guardrails:detail"),
+            ),
+            Link("Guardrail assignments", "guardrails:assignments", Perm.VIEW_GUARDRAILS),
         ],
     ),
     (

@@ -260,6 +260,7 @@ class DeleteForm(forms.Form):
     def __init__(self, *args, name: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.name = name
+        self.fields["confirm"].widget.attrs.update({"placeholder": name, "autocomplete": "off"})
 
     def clean_confirm(self) -> str:
         value = self.cleaned_data["confirm"].strip()

@@ -276,23 +276,24 @@ class _Kind:
     model: type
     column: str
     noun: str
-    assign: Any
-    unassign: Any
+    # Names of the gateway functions, looked up at call time.
+    assign: str
+    unassign: str
 
 
 KEYS = _Kind(
     GuardrailKeyAssignment,
     "key_hash",
     "keys",
-    gateway_guardrails.guardrail_keys_assign,
-    gateway_guardrails.guardrail_keys_unassign,
+    "guardrail_keys_assign",
+    "guardrail_keys_unassign",
 )
 MEMBERS = _Kind(
     GuardrailMemberAssignment,
     "user_id",
     "members",
-    gateway_guardrails.guardrail_members_assign,
-    gateway_guardrails.guardrail_members_unassign,
+    "guardrail_members_assign",
+    "guardrail_members_unassign",
 )
 
 
@@ -315,7 +316,7 @@ def _change(actor: Actor, g: Guardrail, kind: _Kind, ids: list[str], *, assign: 
             outcome.failed += batch
             continue
         replaced = held_elsewhere(g, kind, batch) if assign else {}
-        operation = kind.assign if assign else kind.unassign
+        operation = getattr(gateway_guardrails, kind.assign if assign else kind.unassign)
         try:
             _call(lambda b=batch, op=operation: op(actor.organisation, g.guardrail_id, b))
         except UpstreamError as exc:

@@ -1,0 +1,158 @@
+"""Reads of the guardrail mirror for the pages, scoped to one organisation; never upstream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
+from apps.keys.models import Key
+from apps.members.models import UpstreamMember
+from apps.members.selectors import people_labels
+from apps.workspaces.models import Workspace
+
+PICK_LIMIT = 200  # options shown at once in an assignment list; search narrows
+
+
+@dataclass
+class Candidate:
+    value: str
+    label: str
+    holds: str = ""  # the name of the guardrail it holds now (an assignment replaces it)
+
+
+def _count(model, **outer):
+    rows = model.objects.filter(**outer).order_by().values("organisation")
+    return Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
+
+
+def guardrail_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[Guardrail]:
+    """The list: key and member counts, whether it is a workspace's default, search."""
+    defaults = Workspace.objects.filter(
+        organisation=organisation, default_guardrail_id=OuterRef("guardrail_id")
+    ).values("name")[:1]
+    qs = Guardrail.objects.filter(organisation=organisation).annotate(
+        key_count=Coalesce(
+            _count(
+                GuardrailKeyAssignment,
+                organisation=OuterRef("organisation"),
+                guardrail_id=OuterRef("guardrail_id"),
+            ),
+            0,
+        ),
+        member_count=Coalesce(
+            _count(
+                GuardrailMemberAssignment,
+                organisation=OuterRef("organisation"),
+                guardrail_id=OuterRef("guardrail_id"),
+            ),
+            0,
+        ),
+        default_of=Subquery(defaults),
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    if workspace_id:
+        qs = qs.filter(workspace_id=workspace_id)
+    return list(qs.order_by("name", "id")[:500])
+
+
+def guardrail_names(organisation) -> dict[str, str]:
+    return dict(
+        Guardrail.objects.filter(organisation=organisation).values_list("guardrail_id", "name")
+    )
+
+
+def default_of(g: Guardrail) -> Workspace | None:
+    """The workspace whose default guardrail this is, if any."""
+    return Workspace.objects.filter(
+        organisation=g.organisation, default_guardrail_id=g.guardrail_id
+    ).first()
+
+
+def assigned_keys(g: Guardrail) -> list[Key]:
+    hashes = GuardrailKeyAssignment.objects.filter(
+        organisation=g.organisation, guardrail_id=g.guardrail_id
+    ).values("key_hash")
+    return list(Key.objects.filter(organisation=g.organisation, hash__in=hashes).order_by("name"))
+
+
+def assigned_members(g: Guardrail) -> list[tuple[str, str]]:
+    """``(user_id, label)`` of the members holding ``g``."""
+    labels = people_labels(g.organisation)
+    ids = GuardrailMemberAssignment.objects.filter(
+        organisation=g.organisation, guardrail_id=g.guardrail_id
+    ).values_list("user_id", flat=True)
+    return sorted(((u, labels.get(u, u)) for u in ids), key=lambda p: p[1].lower())
+
+
+def key_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> list[Candidate]:
+    """Keys of the guardrail's workspace not holding it yet (a key of another workspace
+    cannot take it), with the guardrail each holds now."""
+    held = dict(
+        GuardrailKeyAssignment.objects.filter(organisation=g.organisation).values_list(
+            "key_hash", "guardrail_id"
+        )
+    )
+    names = guardrail_names(g.organisation)
+    qs = Key.objects.filter(organisation=g.organisation)
+    if g.workspace_id:
+        qs = qs.filter(workspace_id=g.workspace_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(label__icontains=q))
+    out = []
+    for key in qs.order_by("name", "id"):
+        current = held.get(key.hash)
+        if current == g.guardrail_id:
+            continue
+        out.append(Candidate(key.hash, f"{key.name} ({key.label})", names.get(current or "", "")))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def member_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> list[Candidate]:
+    held = dict(
+        GuardrailMemberAssignment.objects.filter(organisation=g.organisation).values_list(
+            "user_id", "guardrail_id"
+        )
+    )
+    names = guardrail_names(g.organisation)
+    qs = UpstreamMember.objects.filter(organisation=g.organisation)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q))
+    out = []
+    for m in qs:
+        current = held.get(m.user_id)
+        if current == g.guardrail_id:
+            continue
+        out.append(Candidate(m.user_id, m.label, names.get(current or "", "")))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+@dataclass
+class AssignmentRow:
+    kind: str  # "key" | "member"
+    subject: str
+    guardrail: Guardrail
+
+
+def assignments_all(organisation) -> list[AssignmentRow]:
+    """Every assignment of the organisation, by guardrail then subject."""
+    guardrails = {g.guardrail_id: g for g in Guardrail.objects.filter(organisation=organisation)}
+    keys = dict(Key.objects.filter(organisation=organisation).values_list("hash", "name"))
+    labels = people_labels(organisation)
+    rows = [
+        AssignmentRow("key", keys.get(a.key_hash, a.key_hash), guardrails[a.guardrail_id])
+        for a in GuardrailKeyAssignment.objects.filter(organisation=organisation)
+        if a.guardrail_id in guardrails
+    ] + [
+        AssignmentRow("member", labels.get(a.user_id, a.user_id), guardrails[a.guardrail_id])
+        for a in GuardrailMemberAssignment.objects.filter(organisation=organisation)
+        if a.guardrail_id in guardrails
+    ]
+    return sorted(rows, key=lambda r: (r.guardrail.name.lower(), r.kind, r.subject.lower()))
