@@ -14,6 +14,7 @@ urlpatterns = [
     path("byok/", include("apps.byok.urls")),
     path("workspaces/", include("apps.workspaces.urls")),
     path("guardrails/", include("apps.guardrails.urls")),
+    path("organization/members/", include("apps.members.urls")),
     path("keys/", include("apps.keys.urls")),
     path("inference/", include("apps.inference.urls")),
     path("media/", include("apps.media.urls")),

@@ -51,6 +51,8 @@ class Perm(StrEnum):
     # Guardrails and their assignments: finance and up read; owners and admins change them.
     VIEW_GUARDRAILS = "view_guardrails"
     MANAGE_GUARDRAILS = "manage_guardrails"
+    # The upstream organisation's members (/organization/members) beside the console's users.
+    VIEW_ORG_MEMBERS = "view_org_members"
 
 
 _EVERYONE = {
@@ -87,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_ALL_BYOK,
             Perm.VIEW_ALL_WORKSPACES,
             Perm.VIEW_GUARDRAILS,
+            Perm.VIEW_ORG_MEMBERS,
         }
     ),
     Role.MEMBER: frozenset(_EVERYONE | {Perm.USE_INFERENCE}),

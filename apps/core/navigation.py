@@ -130,6 +130,12 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         "Organisation",
         [
             Link("Members", "accounts:members", Perm.MANAGE_MEMBERS),
+            Link(
+                "OpenRouter members",
+                "members:list",
+                Perm.VIEW_ORG_MEMBERS,
+                ("members:list", "members:detail"),
+            ),
             Link("Inference settings", "inference:settings", Perm.MANAGE_INFERENCE),
             Link("Members' keys", "spend:identities", Perm.MANAGE_MEMBERS),
             Link("Connection", "dashboard:connection", Perm.VIEW_CONNECTION),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.guardrail_list, name="list"),
     path("new/", views.guardrail_create, name="create"),
     path("assignments/", views.guardrail_assignments, name="assignments"),
+    path("policy/key/<str:key_hash>/", views.key_policy, name="key_policy"),
     path("<str:guardrail_id>/", views.guardrail_detail, name="detail"),
     path("<str:guardrail_id>/assign/<str:kind>/", views.guardrail_assign, name="assign"),
     path("<str:guardrail_id>/unassign/<str:kind>/", views.guardrail_unassign, name="unassign"),

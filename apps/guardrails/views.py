@@ -3,6 +3,8 @@ holding it), create, delete, and keys or members assigned and unassigned in bulk
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +18,11 @@ from apps.core.errors import ConsoleError
 from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
 from apps.guardrails import forms, selectors, services
 from apps.guardrails.models import Guardrail
+from apps.guardrails.policy import can_call
+from apps.guardrails.policy import key_policy as key_policy_of
 from apps.guardrails.syncs import STREAM
+from apps.keys.models import Key
+from apps.members.selectors import upstream_ids_of
 from apps.syncs.selectors import stream_status
 from apps.workspaces.selectors import workspace_choices, workspace_names
 
@@ -219,3 +225,50 @@ def guardrail_delete(request: HttpRequest, guardrail_id: str) -> HttpResponse:
         "members": selectors.assigned_members(g),
     }
     return render_form(request, "guardrails/delete.html", context, partial="modal")
+
+
+def _check(request: HttpRequest) -> dict:
+    """The "can this key call …?" question from the query string."""
+    model = request.GET.get("model", "").strip()[:160]
+    provider = request.GET.get("provider", "").strip()[:80]
+    cost_text = request.GET.get("cost", "").strip()[:20]
+    check = {"model": model, "provider": provider, "cost_text": cost_text, "cost": None}
+    check["active"] = bool(model or provider or cost_text)
+    if cost_text:
+        try:
+            check["cost"] = Decimal(cost_text)
+        except InvalidOperation:
+            check["error"] = "The estimated cost must be a number of dollars, e.g. 0.25."
+        else:
+            if not check["cost"].is_finite() or check["cost"] < 0:
+                check["error"] = "The estimated cost must be a number of dollars, e.g. 0.25."
+    if check["active"] and not model and "error" not in check:
+        check["error"] = "Type the model to check (its id, e.g. openai/gpt-4.1-mini)."
+    return check
+
+
+@org_view(Perm.REQUEST_KEYS)
+@require_GET
+def key_policy(request: HttpRequest, key_hash: str) -> HttpResponse:
+    """A key's effective policy and "can it call …?"; a member sees only their own keys'."""
+    key = get_for_org(request, Key, hash=key_hash)
+    see_keys = can(request, Perm.VIEW_KEYS)
+    if (
+        not see_keys
+        and key.owner_id != request.user.pk
+        and key.creator_user_id not in (upstream_ids_of(request.organisation, request.user))
+    ):
+        raise Http404("No such key.")
+    policy = key_policy_of(key)
+    check = _check(request)
+    answer = None
+    if check["model"] and "error" not in check:
+        answer = can_call(policy, check["model"], check["provider"], check["cost"])
+    context = {
+        "key": key,
+        "policy": policy,
+        "check": check,
+        "answer": answer,
+        "see_keys": see_keys,
+    }
+    return render_page(request, "guardrails/key_policy.html", context, partial="answer")
