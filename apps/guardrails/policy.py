@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.catalog.selectors import models_lookup
 from apps.core.periods import resets_at, utc_today, window_start
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
@@ -87,6 +88,7 @@ class Policy:
     budgets: list[BudgetLayer]
     key: Key | None = None
     workspace: Workspace | None = None
+    organisation: object = None  # for naming an asked model by its catalog id
 
     @property
     def first_block(self) -> BudgetLayer | None:
@@ -150,7 +152,20 @@ def _mark_first(budgets: list[BudgetLayer]) -> None:
     first.blocks_first = True
 
 
+def _by_model_id(organisation, layers) -> None:
+    """Upstream answers canonical (versioned) slugs; compare by the catalog's model ids."""
+    values = {v for _s, g in layers for v in (g.allowed_models or []) + (g.ignored_models or [])}
+    found = models_lookup(organisation, values) if organisation is not None else {}
+    for _s, g in layers:
+        for name in ("allowed_models", "ignored_models"):
+            current = getattr(g, name)
+            if current is not None:
+                ids = [found[v].model_id if v in found else v for v in current]
+                setattr(g, name, list(dict.fromkeys(ids)))
+
+
 def _combine(layers, budgets, **extra) -> Policy:
+    _by_model_id(extra.get("organisation"), layers)
     guardrails = [g for _s, g in layers]
     regions = _intersect([list(ENTITLED_REGIONS)] + [g.allowed_data_regions for g in guardrails])
     _mark_first(budgets)
@@ -255,7 +270,7 @@ def key_policy(key: Key, now: datetime | None = None) -> Policy:
                 resets=resets_at(key.limit_reset, now),
             )
         )
-    return _combine(layers, budgets, key=key, workspace=ws)
+    return _combine(layers, budgets, key=key, workspace=ws, organisation=org)
 
 
 def member_policy(organisation, user_id: str, now: datetime | None = None) -> Policy:
@@ -272,7 +287,7 @@ def member_policy(organisation, user_id: str, now: datetime | None = None) -> Po
     )
     layers = [("member", g)] if g is not None else []
     budgets = _guardrail_budgets(organisation, layers, None, user_id, "", utc_today(now), now)
-    return _combine(layers, budgets)
+    return _combine(layers, budgets, organisation=organisation)
 
 
 @dataclass
@@ -287,6 +302,9 @@ class Answer:
 def can_call(policy: Policy, model: str, provider: str = "", cost: Decimal | None = None):
     """Would upstream let this key call ``model`` (through ``provider``)? The first rule that
     refuses, in upstream's order: budgets, then each guardrail's model and provider rules."""
+    if policy.organisation is not None:
+        found = models_lookup(policy.organisation, [model]).get(model)
+        model = found.model_id if found is not None else model
     for b in policy.budgets:
         if b.remaining <= 0:
             return Answer(False, b.scope, f"the {b.label} is spent", b.guardrail, b)

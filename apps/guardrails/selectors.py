@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from apps.catalog.selectors import models_lookup
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
 from apps.members.models import UpstreamMember
@@ -156,3 +157,11 @@ def assignments_all(organisation) -> list[AssignmentRow]:
         if a.guardrail_id in guardrails
     ]
     return sorted(rows, key=lambda r: (r.guardrail.name.lower(), r.kind, r.subject.lower()))
+
+
+def as_model_ids(organisation, values: list[str] | None) -> list[str] | None:
+    """Upstream's canonical (versioned) slugs as the catalog's model ids, for the pickers."""
+    if values is None:
+        return None
+    found = models_lookup(organisation, values)
+    return list(dict.fromkeys(found[v].model_id if v in found else v for v in values))

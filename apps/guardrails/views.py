@@ -98,6 +98,13 @@ def guardrail_create(request: HttpRequest) -> HttpResponse:
     return render_form(request, "guardrails/create.html", {"form": form}, partial="form")
 
 
+def _initial(request: HttpRequest, g: Guardrail) -> dict:
+    initial = forms.GuardrailForm.initial_for(g)
+    for name in ("allowed_models", "ignored_models"):
+        initial[name] = selectors.as_model_ids(request.organisation, initial[name]) or []
+    return initial
+
+
 def _detail_context(request: HttpRequest, g: Guardrail, **extra) -> dict:
     manage = can(request, Perm.MANAGE_GUARDRAILS)
     keys = selectors.assigned_keys(g)
@@ -113,7 +120,7 @@ def _detail_context(request: HttpRequest, g: Guardrail, **extra) -> dict:
     }
     if manage:
         context |= {
-            "form": _form(request, editing=True, initial=forms.GuardrailForm.initial_for(g)),
+            "form": _form(request, editing=True, initial=_initial(request, g)),
             "key_candidates": selectors.key_candidates(g),
             "member_candidates": selectors.member_candidates(g),
         }

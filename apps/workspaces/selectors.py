@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from apps.guardrails.models import Guardrail
 from apps.keys.models import Key
 from apps.members.models import UpstreamMember
 from apps.members.selectors import people_labels, upstream_ids_of
@@ -139,3 +140,12 @@ def workspace_keys(workspace: Workspace) -> list[Key]:
             organisation=workspace.organisation, workspace_id=workspace.workspace_id
         ).order_by("name", "id")
     )
+
+
+def default_guardrail(workspace: Workspace) -> Guardrail | None:
+    """The workspace's default guardrail, once it exists upstream (configured)."""
+    if not workspace.default_guardrail_id:
+        return None
+    return Guardrail.objects.filter(
+        organisation=workspace.organisation, guardrail_id=workspace.default_guardrail_id
+    ).first()

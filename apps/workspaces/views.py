@@ -3,6 +3,8 @@ and members added or removed in bulk. Pages read the mirror only."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -88,7 +90,9 @@ def _detail_context(request: HttpRequest, ws: Workspace, **forms_) -> dict:
         )
         forms_.setdefault(
             "budgets_form",
-            forms.BudgetsForm(initial={i: b.limit_usd for i, b in current.items()}),
+            forms.BudgetsForm(
+                initial={i: b.limit_usd.quantize(Decimal("0.01")) for i, b in current.items()}
+            ),
         )
     members = selectors.workspace_members(ws)
     return {
@@ -104,6 +108,7 @@ def _detail_context(request: HttpRequest, ws: Workspace, **forms_) -> dict:
         "add_form": forms.MembersForm(choices=selectors.member_candidates(ws)) if manage else None,
         "q": "",
         "keys": selectors.workspace_keys(ws),
+        "default_guardrail": selectors.default_guardrail(ws),
         "history": audit_for_target(request.organisation, services.TARGET, ws.workspace_id)[:20]
         if manage
         else [],

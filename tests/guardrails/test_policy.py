@@ -110,7 +110,8 @@ def test_key_policy_page_shows_every_layer_without_calling_upstream(
     body = client_for(admin).get(reverse("guardrails:key_policy", args=[key.hash])).content
     text = body.decode()
     assert "Interns - capped" in text and 'data-testid="blocks-first"' in text
-    assert "openai/gpt-4.1-mini-2025-04-14" in text and "builtin:email" in text
+    # Upstream's canonical slug is shown (and compared) as the catalog's model id.
+    assert "openai/gpt-4.1-mini" in text and "2025-04-14" not in text and "builtin:email" in text
 
 
 def test_can_this_key_call_names_the_blocking_layer_and_links_to_it(
@@ -125,6 +126,9 @@ def test_can_this_key_call_names_the_blocking_layer_and_links_to_it(
     assert response.status_code == 200 and "<html" not in text
     assert "Blocked by the api_key layer" in text and "allowed models" in text
     assert reverse("guardrails:detail", args=[capped.guardrail_id]) in text
+    # The guardrail names it by its canonical slug: the id is allowed all the same.
+    by_id = client_for(admin).get(url, {"model": "openai/gpt-4.1-mini"}, HTTP_HX_REQUEST="true")
+    assert "Allowed: openai/gpt-4.1-mini" in by_id.content.decode()
     allowed = client_for(admin).get(
         url, {"model": "google/gemini-2.5-flash"}, HTTP_HX_REQUEST="true"
     )
