@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.context import Actor
-from apps.audit.services import audit_record
+from apps.audit.services import audit_outside_changes, audit_record
 from apps.core.times import as_datetime
 from apps.gateway import guardrails as gateway_guardrails
 from apps.gateway.errors import BadRequest, NotFound, UpstreamError
@@ -133,6 +133,7 @@ def guardrails_sync_run(ctx: SyncContext) -> None:
     workspace_ids = list(
         Workspace.objects.filter(organisation=organisation).values_list("workspace_id", flat=True)
     ) or [None]
+    before = _snapshots(organisation)
     seen: set[str] = set()
     for workspace_id in workspace_ids:
         rows = guardrails_store(
@@ -171,8 +172,19 @@ def guardrails_sync_run(ctx: SyncContext) -> None:
             ],
             ignore_conflicts=True,
         )
+    if before:  # the first sync fills the mirror: nothing was changed "outside" yet
+        audit_outside_changes(
+            organisation, target_type=TARGET, before=before, after=_snapshots(organisation)
+        )
     ctx.rows += len(seen) + len(keys) + len(members)
     ctx.message = f"{len(seen)} guardrails, {len(keys)} key and {len(members)} member assignments"
+
+
+def _snapshots(organisation) -> dict[str, tuple[str, dict]]:
+    return {
+        g.guardrail_id: (g.name, snapshot(g))
+        for g in Guardrail.objects.filter(organisation=organisation)
+    }
 
 
 # --- writes ----------------------------------------------------------------------------------

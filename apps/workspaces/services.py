@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.context import Actor
-from apps.audit.services import audit_record
+from apps.audit.services import audit_outside_changes, audit_record
 from apps.core.errors import Conflict
 from apps.core.times import as_datetime
 from apps.gateway import workspaces as gateway_workspaces
@@ -88,8 +88,10 @@ def workspace_from_upstream(organisation, data: Any) -> Workspace:
 
 
 def workspaces_mirror(organisation, listed: list[Any]) -> list[Workspace]:
-    """Store a complete upstream listing: upsert each workspace, drop those no longer listed."""
+    """Store a complete upstream listing: upsert each workspace, drop those no longer listed;
+    what changed upstream since the last listing is audited as an outside change."""
     fresh = [workspace_from_upstream(organisation, data) for data in listed]
+    before = _snapshots(organisation)
     with transaction.atomic():
         Workspace.objects.bulk_create(
             fresh,
@@ -100,6 +102,10 @@ def workspaces_mirror(organisation, listed: list[Any]) -> list[Workspace]:
         Workspace.objects.filter(organisation=organisation).exclude(
             workspace_id__in=[w.workspace_id for w in fresh]
         ).delete()
+        if before:  # the first listing fills the mirror: nothing changed "outside" yet
+            audit_outside_changes(
+                organisation, target_type=TARGET, before=before, after=_snapshots(organisation)
+            )
     return fresh
 
 
@@ -145,6 +151,13 @@ def workspaces_sync_run(ctx: SyncContext) -> None:
         ctx.checkpoint(workspace=ws.workspace_id)
     ctx.rows += len(listed) + members
     ctx.message = f"{len(listed)} workspaces, {members} memberships"
+
+
+def _snapshots(organisation) -> dict[str, tuple[str, dict]]:
+    return {
+        ws.workspace_id: (ws.name, snapshot(ws))
+        for ws in Workspace.objects.filter(organisation=organisation)
+    }
 
 
 def workspace_store(organisation, data: Any) -> Workspace:

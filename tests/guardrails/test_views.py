@@ -296,6 +296,8 @@ def test_a_change_made_outside_the_console_shows_after_one_sync(mirrored, capped
     assert sync_run(mirrored, "guardrails").run.ok
     assert Guardrail.objects.get(pk=capped.pk).limit_usd == 99.0
     assert _keys_of(capped) == set()
+    entry = AuditEntry.objects.get(action="guardrail.outside_update")
+    assert entry.before == {"limit_usd": 25.0} and entry.after == {"limit_usd": 99.0}
 
 
 # --- delete ------------------------------------------------------------------------------

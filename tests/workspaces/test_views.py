@@ -13,6 +13,7 @@ from apps.keys.models import Key
 from apps.sandbox.models import Workspace as SandboxWorkspace
 from apps.sandbox.models import WorkspaceBudget, WorkspaceMembership
 from apps.spend.models import Budget
+from apps.syncs.runner import sync_run
 from apps.workspaces.models import Workspace, WorkspaceMember
 
 pytestmark = pytest.mark.django_db
@@ -399,3 +400,26 @@ def test_admin_deletes_an_empty_workspace_upstream_mirror_and_audit(client_for, 
     assert not SandboxWorkspace.objects.filter(id=empty_ws.workspace_id).exists()
     assert not Workspace.objects.filter(pk=empty_ws.pk).exists()
     assert AuditEntry.objects.get(action="workspace.delete").before["slug"] == "scratch"
+
+
+# --- drift -------------------------------------------------------------------------------
+
+
+def test_a_change_made_outside_the_console_is_mirrored_and_audited_as_such(mirrored, other_ws):
+    SandboxWorkspace.objects.filter(id=other_ws.workspace_id).update(description="Edited outside")
+    assert sync_run(mirrored, "workspaces").run.ok
+    assert Workspace.objects.get(pk=other_ws.pk).description == "Edited outside"
+    entry = AuditEntry.objects.get(action="workspace.outside_update")
+    assert entry.actor_label == "outside the console" and entry.actor is None
+    assert entry.before == {"description": other_ws.description}
+    assert entry.after == {"description": "Edited outside"}
+    # Nothing changed since: the next sync records nothing.
+    assert sync_run(mirrored, "workspaces").run.ok
+    assert AuditEntry.objects.filter(action__startswith="workspace.outside").count() == 1
+
+
+def test_console_changes_are_not_mistaken_for_outside_ones(client_for, admin, mirrored, other_ws):
+    data = _settings(other_ws, description="Edited here")
+    assert client_for(admin).post(_url("detail", other_ws), data, **HTMX).status_code == 200
+    assert sync_run(mirrored, "workspaces").run.ok
+    assert not AuditEntry.objects.filter(action__startswith="workspace.outside").exists()
