@@ -378,3 +378,20 @@ def guardrail_assign_members(actor: Actor, g: Guardrail, user_ids: list[str]) ->
 
 def guardrail_unassign_members(actor: Actor, g: Guardrail, user_ids: list[str]) -> AssignOutcome:
     return _change(actor, g, MEMBERS, user_ids, assign=False)
+
+
+def guardrail_default_configure(actor: Actor, workspace: Workspace) -> Guardrail:
+    """Set up a workspace's default guardrail: upstream holds one per workspace that does
+    nothing until it is first edited (a PATCH makes it real); it then applies to every key
+    and member of the workspace."""
+    data = _call(
+        lambda: gateway_guardrails.guardrail_update(
+            actor.organisation,
+            workspace.default_guardrail_id,
+            name=f"{workspace.name} default",
+        )
+    )
+    with transaction.atomic():
+        g = guardrail_store(actor.organisation, data)
+        _audit(actor, "guardrail.default_configure", g, after=snapshot(g))
+    return g

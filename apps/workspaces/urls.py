@@ -16,4 +16,9 @@ urlpatterns = [
         "<str:workspace_id>/members/remove/", views.workspace_members_remove, name="members_remove"
     ),
     path("<str:workspace_id>/delete/", views.workspace_delete, name="delete"),
+    path(
+        "<str:workspace_id>/default-guardrail/",
+        views.workspace_default_guardrail,
+        name="default_guardrail",
+    ),
 ]

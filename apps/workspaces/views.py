@@ -16,6 +16,7 @@ from apps.audit.context import Actor
 from apps.audit.selectors import audit_for_target
 from apps.core.errors import ConsoleError
 from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
+from apps.guardrails.services import guardrail_default_configure
 from apps.spend.selectors import budget_lines
 from apps.syncs.selectors import stream_status
 from apps.workspaces import forms, selectors, services
@@ -243,3 +244,20 @@ def workspace_delete(request: HttpRequest, workspace_id: str) -> HttpResponse:
         "budgets": services.workspace_budgets(ws),
     }
     return render_form(request, "workspaces/delete.html", context, partial="modal")
+
+
+@org_view(Perm.MANAGE_GUARDRAILS)
+@require_POST
+def workspace_default_guardrail(request: HttpRequest, workspace_id: str) -> HttpResponse:
+    """Set up the workspace's default guardrail, then edit it on its own page."""
+    ws = _workspace(request, workspace_id)
+    try:
+        g = guardrail_default_configure(Actor.from_request(request), ws)
+    except ConsoleError as exc:
+        return refuse(request, exc, back=_detail_url(ws))
+    return finish(
+        request,
+        reverse("guardrails:detail", args=[g.guardrail_id]),
+        f"The default guardrail of {ws.name} is set up: what you set here applies to every "
+        "key and member of the workspace.",
+    )

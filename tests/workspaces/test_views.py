@@ -423,3 +423,26 @@ def test_console_changes_are_not_mistaken_for_outside_ones(client_for, admin, mi
     assert client_for(admin).post(_url("detail", other_ws), data, **HTMX).status_code == 200
     assert sync_run(mirrored, "workspaces").run.ok
     assert not AuditEntry.objects.filter(action__startswith="workspace.outside").exists()
+
+
+def test_admin_sets_up_the_default_guardrail_then_edits_it_on_its_page(
+    client_for, admin, other_ws, sandbox_account
+):
+    from apps.guardrails.models import Guardrail
+    from apps.sandbox.models import Guardrail as SandboxGuardrail
+
+    client = client_for(admin)
+    assert "Set up the default guardrail" in _text(client.get(_url("detail", other_ws)))
+    response = client.post(_url("default_guardrail", other_ws), **HTMX)
+    url = reverse("guardrails:detail", args=[other_ws.default_guardrail_id])
+    assert response.headers["HX-Redirect"] == url
+    assert SandboxGuardrail.objects.filter(id=other_ws.default_guardrail_id).exists()
+    g = Guardrail.objects.get(guardrail_id=other_ws.default_guardrail_id)
+    assert g.name == f"{other_ws.name} default"
+    page = _text(client.get(url))
+    assert "The default guardrail of" in page and "it applies to every key and member" in page
+    assert f'href="{url}"' in _text(client.get(_url("detail", other_ws)))
+
+
+def test_finance_cannot_set_up_a_default_guardrail(client_for, finance, other_ws):
+    assert client_for(finance).post(_url("default_guardrail", other_ws)).status_code == 403
