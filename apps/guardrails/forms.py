@@ -104,8 +104,13 @@ class GuardrailForm(PickersMixin, forms.Form):
         "block: sk-[A-Za-z0-9]{20,}",
     )
 
+    accept_blocking = forms.BooleanField(
+        required=False, label="Save anyway: I know these keys will be refused these models"
+    )
+
     def __init__(self, *args, workspaces: list[tuple[str, str]], editing: bool = False, **kw):
         super().__init__(*args, **kw)
+        self.blocking: dict[str, list[str]] = {}
         for slug in BUILTIN_FILTERS:
             self.fields[_builtin_field(slug)] = forms.ChoiceField(
                 required=False, choices=ACTION_CHOICES, label=slug.replace("-", " ")

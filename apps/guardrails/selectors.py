@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from apps.catalog.selectors import models_lookup
+from apps.core.periods import utc_today
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
 from apps.members.models import UpstreamMember
 from apps.members.selectors import people_labels
+from apps.spend.models import SpendFact
 from apps.workspaces.models import Workspace
 
 PICK_LIMIT = 200  # options shown at once in an assignment list; search narrows
@@ -165,3 +168,56 @@ def as_model_ids(organisation, values: list[str] | None) -> list[str] | None:
         return None
     found = models_lookup(organisation, values)
     return list(dict.fromkeys(found[v].model_id if v in found else v for v in values))
+
+
+def keys_holding(g: Guardrail) -> list[str]:
+    """Hashes of every key ``g`` applies to: assigned, created by a member holding it, or in
+    the workspace it is the default of."""
+    org = g.organisation
+    hashes = set(
+        GuardrailKeyAssignment.objects.filter(
+            organisation=org, guardrail_id=g.guardrail_id
+        ).values_list("key_hash", flat=True)
+    )
+    members = GuardrailMemberAssignment.objects.filter(
+        organisation=org, guardrail_id=g.guardrail_id
+    ).values("user_id")
+    hashes |= set(
+        Key.objects.filter(organisation=org, creator_user_id__in=members).values_list(
+            "hash", flat=True
+        )
+    )
+    defaults = Workspace.objects.filter(
+        organisation=org, default_guardrail_id=g.guardrail_id
+    ).values("workspace_id")
+    hashes |= set(
+        Key.objects.filter(organisation=org, workspace_id__in=defaults).values_list(
+            "hash", flat=True
+        )
+    )
+    return sorted(hashes)
+
+
+def recently_blocked(
+    g: Guardrail, allowed: list[str] | None, ignored: list[str] | None, *, days: int = 7
+) -> dict[str, list[str]]:
+    """model → names of the keys ``g`` applies to that called it in the last ``days`` days
+    (from the spend cache) and that these model rules would now refuse."""
+    org = g.organisation
+    allowed = as_model_ids(org, allowed)
+    ignored = set(as_model_ids(org, ignored) or [])
+    since = utc_today() - timedelta(days=days)
+    calls = (
+        SpendFact.objects.filter(organisation=org, key_hash__in=keys_holding(g), date__gte=since)
+        .order_by()
+        .values_list("model", "key_hash")
+        .distinct()
+    )
+    found = models_lookup(org, {m for m, _h in calls})
+    names = dict(Key.objects.filter(organisation=org).values_list("hash", "name"))
+    out: dict[str, list[str]] = {}
+    for model, key_hash in calls:
+        model_id = found[model].model_id if model in found else model
+        if (allowed is not None and model_id not in allowed) or model_id in ignored:
+            out.setdefault(model_id, []).append(names.get(key_hash, key_hash))
+    return {m: sorted(set(k)) for m, k in sorted(out.items())}

@@ -138,6 +138,8 @@ def guardrail_detail(request: HttpRequest, guardrail_id: str) -> HttpResponse:
     if request.method == "POST":
         form = _form(request, request.POST, editing=True)
         extra["form"] = form
+        if form.is_valid() and not form.cleaned_data["accept_blocking"]:
+            _warn_blocking(form, g)
         if form.is_valid():
             try:
                 g = services.guardrail_update(Actor.from_request(request), g, **form.changes(g))
@@ -153,6 +155,23 @@ def guardrail_detail(request: HttpRequest, guardrail_id: str) -> HttpResponse:
     return render_form(
         request, "guardrails/detail.html", _detail_context(request, g, **extra), partial="settings"
     )
+
+
+def _warn_blocking(form, g: Guardrail) -> None:
+    """Before saving model rules, say which keys that called a model lately it would block."""
+    changes = form.changes(g)
+    if not {"allowed_models", "ignored_models"} & changes.keys():
+        return
+    body = form.body()
+    form.blocking = selectors.recently_blocked(g, body["allowed_models"], body["ignored_models"])
+    if form.blocking:
+        keys = {k for names in form.blocking.values() for k in names}
+        models = ", ".join(form.blocking)
+        form.add_error(
+            None,
+            f"This change would block {len(keys)} key{'s' if len(keys) != 1 else ''} that "
+            f"called {models} in the last 7 days. Tick “Save anyway” to save it.",
+        )
 
 
 def _outcome_message(outcome: services.AssignOutcome, verb: str, labels: dict) -> str:

@@ -174,3 +174,42 @@ def test_cost_estimate_warns_when_it_would_pass_a_limit(capped, with_spend):
     smallest = min(b.remaining for b in policy.budgets)
     answer = can_call(policy, "google/gemini-2.5-flash", cost=smallest + Decimal(1))
     assert answer.allowed and "past its limit" in answer.reason
+
+
+def test_saving_model_rules_first_says_which_recent_callers_they_would_block(
+    client_for, admin, with_spend, capped
+):
+    from datetime import timedelta
+
+    from apps.guardrails.selectors import keys_holding
+    from apps.sandbox.models import Guardrail as SandboxGuardrail
+    from apps.spend.models import SpendFact
+
+    called = set(
+        SpendFact.objects.filter(
+            key_hash__in=keys_holding(capped), date__gte=utc_today() - timedelta(days=7)
+        ).values_list("model", flat=True)
+    )
+    assert called, "the seeded keys of this guardrail called models this week"
+    data = {
+        "name": capped.name,
+        "description": capped.description,
+        "limit_usd": "25",
+        "reset_interval": "weekly",
+        "allowed_models": ["anthropic/claude-haiku-4.5"],
+        "prompt_injection_scope": "all_messages",
+    }
+    url = reverse("guardrails:detail", args=[capped.guardrail_id])
+    client = client_for(admin)
+    refused = client.post(url, data, HTTP_HX_REQUEST="true")
+    body = refused.content.decode()
+    assert refused.status_code == 422 and 'data-testid="would-block"' in body
+    assert "This change would block" in body and "in the last 7 days" in body
+    assert SandboxGuardrail.objects.get(id=capped.guardrail_id).allowed_models != [
+        "anthropic/claude-4.5-haiku-20251001"
+    ]
+    saved = client.post(url, data | {"accept_blocking": "on"}, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200
+    assert SandboxGuardrail.objects.get(id=capped.guardrail_id).allowed_models == [
+        "anthropic/claude-4.5-haiku-20251001"
+    ]
