@@ -369,7 +369,10 @@ class Sweeper:
         if fields.count():
             for i in range(fields.count()):
                 fields.nth(i).fill("")
-            self.page.click("#modal button[type=submit]")
+            # Wait for the answer itself: a settle right after the click can run before htmx
+            # has sent the request (seen on a loaded machine), and find nothing swapped yet.
+            with self.page.expect_response(lambda r: r.request.method == "POST", timeout=8_000):
+                self.page.click("#modal button[type=submit]")
             self.settle()
             refused = self.page.locator("#modal .field-error, #modal .flash-error").count()
             if not refused:
