@@ -50,6 +50,16 @@ class Perm(StrEnum):
     # with USE_INFERENCE (the person's own key).
     VIEW_PRESETS = "view_presets"
     MANAGE_PRESETS = "manage_presets"
+    # Workspaces: members read the ones they belong to; finance and up read every one; owners
+    # and admins change them (settings, budgets, members).
+    VIEW_WORKSPACES = "view_workspaces"
+    VIEW_ALL_WORKSPACES = "view_all_workspaces"
+    MANAGE_WORKSPACES = "manage_workspaces"
+    # Guardrails and their assignments: finance and up read; owners and admins change them.
+    VIEW_GUARDRAILS = "view_guardrails"
+    MANAGE_GUARDRAILS = "manage_guardrails"
+    # The upstream organisation's members (/organization/members) beside the console's users.
+    VIEW_ORG_MEMBERS = "view_org_members"
 
 
 _EVERYONE = {
@@ -60,6 +70,7 @@ _EVERYONE = {
     Perm.VIEW_BYOK,
     Perm.VIEW_OBSERVABILITY,
     Perm.VIEW_PRESETS,
+    Perm.VIEW_WORKSPACES,
 }
 
 # The single source of truth: add a permission here and guard a view with it.
@@ -85,6 +96,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_SPEND,
             Perm.VIEW_MEDIA_COSTS,
             Perm.VIEW_ALL_BYOK,
+            Perm.VIEW_ALL_WORKSPACES,
+            Perm.VIEW_GUARDRAILS,
+            Perm.VIEW_ORG_MEMBERS,
         }
     ),
     Role.MEMBER: frozenset(_EVERYONE | {Perm.USE_INFERENCE}),

@@ -57,3 +57,44 @@ def audit_record(
         ip_address=actor.ip_address,
         user_agent=actor.user_agent,
     )
+
+
+OUTSIDE = "outside the console"
+
+
+def audit_outside_changes(
+    organisation,
+    *,
+    target_type: str,
+    before: dict[str, tuple[str, dict]],
+    after: dict[str, tuple[str, dict]],
+) -> int:
+    """Record what a sync found changed upstream by someone else (OpenRouter's dashboard, the
+    API): ``before``/``after`` map an id to ``(label, snapshot)`` of the mirror before and
+    after the sync. Only what differs is recorded, as ``<target_type>.outside_*``."""
+    actor = Actor.system(organisation, OUTSIDE)
+    entries = 0
+    for ref in before.keys() | after.keys():
+        old, new = before.get(ref), after.get(ref)
+        if old is not None and new is not None and old[1] == new[1]:
+            continue
+        if old is None:
+            action, label, was, now = "outside_create", new[0], None, new[1]
+        elif new is None:
+            action, label, was, now = "outside_delete", old[0], old[1], None
+        else:
+            changed = {k for k in old[1].keys() | new[1].keys() if old[1].get(k) != new[1].get(k)}
+            action, label = "outside_update", new[0]
+            was = {k: old[1].get(k) for k in sorted(changed)}
+            now = {k: new[1].get(k) for k in sorted(changed)}
+        audit_record(
+            actor,
+            action=f"{target_type}.{action}",
+            target_type=target_type,
+            target_id=ref,
+            target_label=label,
+            before=was,
+            after=now,
+        )
+        entries += 1
+    return entries

@@ -90,10 +90,10 @@ class PickerWidget(forms.Widget):
         self.modality = modality
         self.organisation = None  # bound by the field (see bind_pickers)
         self.required = False
+        self.q = ""  # what was typed in the search box, kept when the form comes back
 
     def value_from_datadict(self, data, files, name):
-        # What was typed in the search box comes back with a refused form, as typed.
-        self.query = str(data.get(f"{name}-q") or "")[:100]
+        self.q = str(data.get(f"{name}-q") or "")[:100]
         if self.multiple:
             getter = getattr(data, "getlist", None)
             values = getter(name) if getter else data.get(name) or []
@@ -148,8 +148,8 @@ class PickerWidget(forms.Widget):
             "multiple": self.multiple,
             "kind": self.kind,
             "required": self.required,
-            "options": self.options(selected, getattr(self, "query", "")),
-            "query": getattr(self, "query", ""),
+            "options": self.options(selected, self.q.strip()),
+            "q": self.q,
             "selected": selected,
             "pick_url": self.pick_url(name, widget_id),
             "noun": noun_for(self.kind),

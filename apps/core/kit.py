@@ -47,10 +47,18 @@ def render_page(
 
 
 def render_form(
-    request: HttpRequest, template: str, context: dict, *, partial: str | None = None
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    *,
+    partial: str | None = None,
+    form_key: str = "form",
 ) -> HttpResponse:
-    """A form page: 422 when the form carries errors (shown in place), else 200."""
-    form = context.get("form")
+    """A form page: 422 when the form carries errors (shown in place), else 200.
+
+    ``form_key`` names the context entry holding the submitted form, for a page with several.
+    """
+    form = context.get(form_key)
     status = FORM_INVALID if form is not None and form.errors else 200
     return render_page(request, template, context, partial=partial, status=status)
 

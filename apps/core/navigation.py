@@ -93,6 +93,19 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                 ),
             ),
             Link(
+                "Workspaces",
+                "workspaces:list",
+                Perm.VIEW_WORKSPACES,
+                ("workspaces:list", "workspaces:create", "workspaces:detail"),
+            ),
+            Link(
+                "Guardrails",
+                "guardrails:list",
+                Perm.VIEW_GUARDRAILS,
+                ("guardrails:list", "guardrails:create", "guardrails:detail"),
+            ),
+            Link("Guardrail assignments", "guardrails:assignments", Perm.VIEW_GUARDRAILS),
+            Link(
                 "Observability",
                 "observability:list",
                 Perm.VIEW_OBSERVABILITY,
@@ -135,6 +148,12 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         "Organisation",
         [
             Link("Members", "accounts:members", Perm.MANAGE_MEMBERS),
+            Link(
+                "OpenRouter members",
+                "members:list",
+                Perm.VIEW_ORG_MEMBERS,
+                ("members:list", "members:detail"),
+            ),
             Link("Inference settings", "inference:settings", Perm.MANAGE_INFERENCE),
             Link("Members' keys", "spend:identities", Perm.MANAGE_MEMBERS),
             Link("Connection", "dashboard:connection", Perm.VIEW_CONNECTION),

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from apps.guardrails.models import Guardrail, GuardrailMemberAssignment
+from apps.keys.models import Key
 from apps.members.models import UpstreamIdentity, UpstreamMember
+from apps.workspaces.models import Workspace, WorkspaceMember
 
 
 def upstream_ids_of(organisation, user) -> set[str]:
@@ -39,3 +46,67 @@ def people_labels(organisation) -> dict[str, str]:
         )
     )
     return labels
+
+
+# --- the organisation members pages ---------------------------------------------------------
+
+
+@dataclass
+class MemberRow:
+    member: UpstreamMember
+    console_email: str
+    workspaces: list[tuple[str, str]]  # (workspace_id, name)
+    guardrail: tuple[str, str] | None  # (guardrail_id, name)
+    keys: int
+
+
+def member_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[MemberRow]:
+    """Every upstream member with their console account, workspaces, guardrail and keys
+    (a constant number of queries, whatever the size)."""
+    qs = UpstreamMember.objects.filter(organisation=organisation)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(user_id__icontains=q))
+    if workspace_id:
+        qs = qs.filter(
+            user_id__in=WorkspaceMember.objects.filter(
+                organisation=organisation, workspace_id=workspace_id
+            ).values("user_id")
+        )
+    names = dict(
+        Workspace.objects.filter(organisation=organisation).values_list("workspace_id", "name")
+    )
+    spaces: dict[str, list[tuple[str, str]]] = {}
+    for m in WorkspaceMember.objects.filter(organisation=organisation).order_by("workspace_id"):
+        spaces.setdefault(m.user_id, []).append((m.workspace_id, names.get(m.workspace_id, "")))
+    guardrails = dict(
+        Guardrail.objects.filter(organisation=organisation).values_list("guardrail_id", "name")
+    )
+    held = dict(
+        GuardrailMemberAssignment.objects.filter(organisation=organisation).values_list(
+            "user_id", "guardrail_id"
+        )
+    )
+    keys = dict(
+        Key.objects.filter(organisation=organisation)
+        .order_by()
+        .values("creator_user_id")
+        .annotate(n=Count("pk"))
+        .values_list("creator_user_id", "n")
+    )
+    emails = dict(
+        UpstreamIdentity.objects.filter(organisation=organisation).values_list(
+            "upstream_user_id", "user__email"
+        )
+    )
+    return [
+        MemberRow(
+            member=m,
+            console_email=emails.get(m.user_id, ""),
+            workspaces=sorted(spaces.get(m.user_id, []), key=lambda w: w[1].lower()),
+            guardrail=(held[m.user_id], guardrails.get(held[m.user_id], held[m.user_id]))
+            if m.user_id in held
+            else None,
+            keys=keys.get(m.user_id, 0),
+        )
+        for m in qs.order_by("name", "email")[:1000]
+    ]

@@ -43,3 +43,29 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkspaceMember(models.Model):
+    """One member of one workspace (``/workspaces/{id}/members``), mirrored."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    workspace_id = models.CharField(max_length=64)
+    user_id = models.CharField(max_length=64)
+    role = models.CharField(max_length=20, blank=True, default="")
+    created_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["workspace_id", "user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "workspace_id", "user_id"], name="workspace_member_uniq"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "user_id"], name="workspace_member_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.workspace_id}"

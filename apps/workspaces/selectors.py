@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from apps.workspaces.models import Workspace
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from apps.guardrails.models import Guardrail
+from apps.keys.models import Key
+from apps.members.models import UpstreamMember
+from apps.members.selectors import people_labels, upstream_ids_of
+from apps.workspaces.models import Workspace, WorkspaceMember
 
 
 def workspace_choices(organisation) -> list[tuple[str, str]]:
@@ -27,3 +36,116 @@ def workspace_ids(organisation) -> list[str]:
         .order_by("created_at", "workspace_id")
         .values_list("workspace_id", flat=True)
     )
+
+
+# --- the workspaces pages ------------------------------------------------------------------
+
+
+@dataclass
+class WorkspaceMemberRow:
+    user_id: str
+    label: str
+    email: str
+    role: str
+    keys: int
+
+
+def workspaces_visible(organisation, user, *, see_all: bool):
+    """The workspaces a person may read: every one, or (a member) the ones they belong to."""
+    qs = Workspace.objects.filter(organisation=organisation)
+    if see_all:
+        return qs
+    mine = WorkspaceMember.objects.filter(
+        organisation=organisation, user_id__in=upstream_ids_of(organisation, user)
+    ).values("workspace_id")
+    return qs.filter(workspace_id__in=mine)
+
+
+def _count(model, **outer):
+    rows = model.objects.filter(**outer).order_by().values("organisation")
+    return Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
+
+
+def workspace_rows(visible, *, q: str = "", sort: str = "name") -> list[Workspace]:
+    """The list page: search on name, slug and description; key and member counts."""
+    qs = visible.annotate(
+        key_count=Coalesce(
+            _count(
+                Key,
+                organisation=OuterRef("organisation"),
+                workspace_id=OuterRef("workspace_id"),
+            ),
+            0,
+        ),
+        member_count=Coalesce(
+            _count(
+                WorkspaceMember,
+                organisation=OuterRef("organisation"),
+                workspace_id=OuterRef("workspace_id"),
+            ),
+            0,
+        ),
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(slug__icontains=q) | Q(description__icontains=q))
+    order = {"-created": ["-created_at", "name"], "-keys": ["-key_count", "name"]}
+    return list(qs.order_by(*order.get(sort, ["name", "id"]))[:500])
+
+
+def workspace_members(workspace: Workspace) -> list[WorkspaceMemberRow]:
+    """The workspace's members, named from the directory, with their keys in it."""
+    organisation = workspace.organisation
+    directory = {m.user_id: m for m in UpstreamMember.objects.filter(organisation=organisation)}
+    labels = people_labels(organisation)
+    keys = dict(
+        Key.objects.filter(organisation=organisation, workspace_id=workspace.workspace_id)
+        .order_by()
+        .values("creator_user_id")
+        .annotate(n=Count("pk"))
+        .values_list("creator_user_id", "n")
+    )
+    rows = []
+    for m in WorkspaceMember.objects.filter(
+        organisation=organisation, workspace_id=workspace.workspace_id
+    ):
+        known = directory.get(m.user_id)
+        rows.append(
+            WorkspaceMemberRow(
+                user_id=m.user_id,
+                label=labels.get(m.user_id, m.user_id),
+                email=known.email if known else "",
+                role=m.role,
+                keys=keys.get(m.user_id, 0),
+            )
+        )
+    return sorted(rows, key=lambda r: r.label.lower())
+
+
+def member_candidates(workspace: Workspace, q: str = "") -> list[tuple[str, str]]:
+    """Organisation members not yet in the workspace, ``(user_id, label)``, searchable."""
+    present = WorkspaceMember.objects.filter(
+        organisation=workspace.organisation, workspace_id=workspace.workspace_id
+    ).values("user_id")
+    qs = UpstreamMember.objects.filter(organisation=workspace.organisation).exclude(
+        user_id__in=present
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(user_id__icontains=q))
+    return [(m.user_id, f"{m.label} ({m.email})" if m.email and m.name else m.label) for m in qs]
+
+
+def workspace_keys(workspace: Workspace) -> list[Key]:
+    return list(
+        Key.objects.filter(
+            organisation=workspace.organisation, workspace_id=workspace.workspace_id
+        ).order_by("name", "id")
+    )
+
+
+def default_guardrail(workspace: Workspace) -> Guardrail | None:
+    """The workspace's default guardrail, once it exists upstream (configured)."""
+    if not workspace.default_guardrail_id:
+        return None
+    return Guardrail.objects.filter(
+        organisation=workspace.organisation, guardrail_id=workspace.default_guardrail_id
+    ).first()

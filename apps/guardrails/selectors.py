@@ -1,0 +1,223 @@
+"""Reads of the guardrail mirror for the pages, scoped to one organisation; never upstream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from apps.catalog.selectors import models_lookup
+from apps.core.periods import utc_today
+from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
+from apps.keys.models import Key
+from apps.members.models import UpstreamMember
+from apps.members.selectors import people_labels
+from apps.spend.models import SpendFact
+from apps.workspaces.models import Workspace
+
+PICK_LIMIT = 200  # options shown at once in an assignment list; search narrows
+
+
+@dataclass
+class Candidate:
+    value: str
+    label: str
+    holds: str = ""  # the name of the guardrail it holds now (an assignment replaces it)
+
+
+def _count(model, **outer):
+    rows = model.objects.filter(**outer).order_by().values("organisation")
+    return Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
+
+
+def guardrail_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[Guardrail]:
+    """The list: key and member counts, whether it is a workspace's default, search."""
+    defaults = Workspace.objects.filter(
+        organisation=organisation, default_guardrail_id=OuterRef("guardrail_id")
+    ).values("name")[:1]
+    qs = Guardrail.objects.filter(organisation=organisation).annotate(
+        key_count=Coalesce(
+            _count(
+                GuardrailKeyAssignment,
+                organisation=OuterRef("organisation"),
+                guardrail_id=OuterRef("guardrail_id"),
+            ),
+            0,
+        ),
+        member_count=Coalesce(
+            _count(
+                GuardrailMemberAssignment,
+                organisation=OuterRef("organisation"),
+                guardrail_id=OuterRef("guardrail_id"),
+            ),
+            0,
+        ),
+        default_of=Subquery(defaults),
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    if workspace_id:
+        qs = qs.filter(workspace_id=workspace_id)
+    return list(qs.order_by("name", "id")[:500])
+
+
+def guardrail_names(organisation) -> dict[str, str]:
+    return dict(
+        Guardrail.objects.filter(organisation=organisation).values_list("guardrail_id", "name")
+    )
+
+
+def default_of(g: Guardrail) -> Workspace | None:
+    """The workspace whose default guardrail this is, if any."""
+    return Workspace.objects.filter(
+        organisation=g.organisation, default_guardrail_id=g.guardrail_id
+    ).first()
+
+
+def assigned_keys(g: Guardrail) -> list[Key]:
+    hashes = GuardrailKeyAssignment.objects.filter(
+        organisation=g.organisation, guardrail_id=g.guardrail_id
+    ).values("key_hash")
+    return list(Key.objects.filter(organisation=g.organisation, hash__in=hashes).order_by("name"))
+
+
+def assigned_members(g: Guardrail) -> list[tuple[str, str]]:
+    """``(user_id, label)`` of the members holding ``g``."""
+    labels = people_labels(g.organisation)
+    ids = GuardrailMemberAssignment.objects.filter(
+        organisation=g.organisation, guardrail_id=g.guardrail_id
+    ).values_list("user_id", flat=True)
+    return sorted(((u, labels.get(u, u)) for u in ids), key=lambda p: p[1].lower())
+
+
+def key_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> list[Candidate]:
+    """Keys of the guardrail's workspace not holding it yet (a key of another workspace
+    cannot take it), with the guardrail each holds now."""
+    held = dict(
+        GuardrailKeyAssignment.objects.filter(organisation=g.organisation).values_list(
+            "key_hash", "guardrail_id"
+        )
+    )
+    names = guardrail_names(g.organisation)
+    qs = Key.objects.filter(organisation=g.organisation)
+    if g.workspace_id:
+        qs = qs.filter(workspace_id=g.workspace_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(label__icontains=q))
+    out = []
+    for key in qs.order_by("name", "id"):
+        current = held.get(key.hash)
+        if current == g.guardrail_id:
+            continue
+        out.append(Candidate(key.hash, f"{key.name} ({key.label})", names.get(current or "", "")))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def member_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> list[Candidate]:
+    held = dict(
+        GuardrailMemberAssignment.objects.filter(organisation=g.organisation).values_list(
+            "user_id", "guardrail_id"
+        )
+    )
+    names = guardrail_names(g.organisation)
+    qs = UpstreamMember.objects.filter(organisation=g.organisation)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q))
+    out = []
+    for m in qs:
+        current = held.get(m.user_id)
+        if current == g.guardrail_id:
+            continue
+        out.append(Candidate(m.user_id, m.label, names.get(current or "", "")))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+@dataclass
+class AssignmentRow:
+    kind: str  # "key" | "member"
+    subject: str
+    guardrail: Guardrail
+
+
+def assignments_all(organisation) -> list[AssignmentRow]:
+    """Every assignment of the organisation, by guardrail then subject."""
+    guardrails = {g.guardrail_id: g for g in Guardrail.objects.filter(organisation=organisation)}
+    keys = dict(Key.objects.filter(organisation=organisation).values_list("hash", "name"))
+    labels = people_labels(organisation)
+    rows = [
+        AssignmentRow("key", keys.get(a.key_hash, a.key_hash), guardrails[a.guardrail_id])
+        for a in GuardrailKeyAssignment.objects.filter(organisation=organisation)
+        if a.guardrail_id in guardrails
+    ] + [
+        AssignmentRow("member", labels.get(a.user_id, a.user_id), guardrails[a.guardrail_id])
+        for a in GuardrailMemberAssignment.objects.filter(organisation=organisation)
+        if a.guardrail_id in guardrails
+    ]
+    return sorted(rows, key=lambda r: (r.guardrail.name.lower(), r.kind, r.subject.lower()))
+
+
+def as_model_ids(organisation, values: list[str] | None) -> list[str] | None:
+    """Upstream's canonical (versioned) slugs as the catalog's model ids, for the pickers."""
+    if values is None:
+        return None
+    found = models_lookup(organisation, values)
+    return list(dict.fromkeys(found[v].model_id if v in found else v for v in values))
+
+
+def keys_holding(g: Guardrail) -> list[str]:
+    """Hashes of every key ``g`` applies to: assigned, created by a member holding it, or in
+    the workspace it is the default of."""
+    org = g.organisation
+    hashes = set(
+        GuardrailKeyAssignment.objects.filter(
+            organisation=org, guardrail_id=g.guardrail_id
+        ).values_list("key_hash", flat=True)
+    )
+    members = GuardrailMemberAssignment.objects.filter(
+        organisation=org, guardrail_id=g.guardrail_id
+    ).values("user_id")
+    hashes |= set(
+        Key.objects.filter(organisation=org, creator_user_id__in=members).values_list(
+            "hash", flat=True
+        )
+    )
+    defaults = Workspace.objects.filter(
+        organisation=org, default_guardrail_id=g.guardrail_id
+    ).values("workspace_id")
+    hashes |= set(
+        Key.objects.filter(organisation=org, workspace_id__in=defaults).values_list(
+            "hash", flat=True
+        )
+    )
+    return sorted(hashes)
+
+
+def recently_blocked(
+    g: Guardrail, allowed: list[str] | None, ignored: list[str] | None, *, days: int = 7
+) -> dict[str, list[str]]:
+    """model → names of the keys ``g`` applies to that called it in the last ``days`` days
+    (from the spend cache) and that these model rules would now refuse."""
+    org = g.organisation
+    allowed = as_model_ids(org, allowed)
+    ignored = set(as_model_ids(org, ignored) or [])
+    since = utc_today() - timedelta(days=days)
+    calls = (
+        SpendFact.objects.filter(organisation=org, key_hash__in=keys_holding(g), date__gte=since)
+        .order_by()
+        .values_list("model", "key_hash")
+        .distinct()
+    )
+    found = models_lookup(org, {m for m, _h in calls})
+    names = dict(Key.objects.filter(organisation=org).values_list("hash", "name"))
+    out: dict[str, list[str]] = {}
+    for model, key_hash in calls:
+        model_id = found[model].model_id if model in found else model
+        if (allowed is not None and model_id not in allowed) or model_id in ignored:
+            out.setdefault(model_id, []).append(names.get(key_hash, key_hash))
+    return {m: sorted(set(k)) for m, k in sorted(out.items())}

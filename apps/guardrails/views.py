@@ -1,0 +1,300 @@
+"""Guardrails: the list, every assignment, a guardrail's page (settings, the keys and members
+holding it), create, delete, and keys or members assigned and unassigned in bulk."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accounts.access import get_for_org, org_view, role_refused
+from apps.accounts.roles import Perm
+from apps.audit.context import Actor
+from apps.audit.selectors import audit_for_target
+from apps.core.errors import ConsoleError
+from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
+from apps.guardrails import forms, selectors, services
+from apps.guardrails.models import Guardrail
+from apps.guardrails.policy import can_call
+from apps.guardrails.policy import key_policy as key_policy_of
+from apps.guardrails.syncs import STREAM
+from apps.keys.models import Key
+from apps.members.selectors import upstream_ids_of
+from apps.syncs.selectors import stream_status
+from apps.workspaces.selectors import workspace_choices, workspace_names
+
+LIST = "guardrails:list"
+KINDS = {
+    "keys": (selectors.key_candidates, "Keys"),
+    "members": (selectors.member_candidates, "Members"),
+}
+
+
+def _guardrail(request: HttpRequest, guardrail_id: str) -> Guardrail:
+    return get_for_org(request, Guardrail, guardrail_id=guardrail_id)
+
+
+def _detail_url(g: Guardrail) -> str:
+    return reverse("guardrails:detail", args=[g.guardrail_id])
+
+
+@org_view(Perm.VIEW_GUARDRAILS)
+@require_GET
+def guardrail_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    workspace = request.GET.get("workspace", "")[:64]
+    context = {
+        "q": q,
+        "workspace": workspace,
+        "filters_active": bool(q or workspace),
+        "rows": selectors.guardrail_rows(request.organisation, q=q, workspace_id=workspace),
+        "workspaces": workspace_choices(request.organisation),
+        "workspace_names": workspace_names(request.organisation),
+        "manage": can(request, Perm.MANAGE_GUARDRAILS),
+        "sync": stream_status(request.organisation, STREAM),
+        "query": request.GET.urlencode(),
+    }
+    return render_page(request, "guardrails/list.html", context, partial="results")
+
+
+@org_view(Perm.VIEW_GUARDRAILS)
+@require_GET
+def guardrail_assignments(request: HttpRequest) -> HttpResponse:
+    context = {"rows": selectors.assignments_all(request.organisation)}
+    return render_page(request, "guardrails/assignments.html", context)
+
+
+def _form(request: HttpRequest, data=None, *, editing=False, initial=None):
+    return forms.GuardrailForm(
+        data,
+        initial=initial,
+        organisation=request.organisation,
+        workspaces=workspace_choices(request.organisation),
+        editing=editing,
+    )
+
+
+@org_view(Perm.MANAGE_GUARDRAILS)
+@require_http_methods(["GET", "POST"])
+def guardrail_create(request: HttpRequest) -> HttpResponse:
+    form = _form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        body = form.body()
+        try:
+            g = services.guardrail_create(
+                Actor.from_request(request), name=body.pop("name"), **body
+            )
+        except ConsoleError as exc:
+            form_fail(form, exc)
+        else:
+            return finish(
+                request,
+                _detail_url(g),
+                f"Guardrail {g.name} created. It does nothing until it is assigned.",
+            )
+    return render_form(request, "guardrails/create.html", {"form": form}, partial="form")
+
+
+def _initial(request: HttpRequest, g: Guardrail) -> dict:
+    initial = forms.GuardrailForm.initial_for(g)
+    for name in ("allowed_models", "ignored_models"):
+        initial[name] = selectors.as_model_ids(request.organisation, initial[name]) or []
+    return initial
+
+
+def _detail_context(request: HttpRequest, g: Guardrail, **extra) -> dict:
+    manage = can(request, Perm.MANAGE_GUARDRAILS)
+    keys = selectors.assigned_keys(g)
+    members = selectors.assigned_members(g)
+    context = {
+        "guardrail": g,
+        "manage": manage,
+        "workspace_name": workspace_names(request.organisation).get(g.workspace_id, ""),
+        "default_of": selectors.default_of(g),
+        "keys": keys,
+        "members": members,
+        "history": audit_for_target(request.organisation, services.TARGET, g.guardrail_id)[:20],
+    }
+    if manage:
+        context |= {
+            "form": _form(request, editing=True, initial=_initial(request, g)),
+            "key_candidates": selectors.key_candidates(g),
+            "member_candidates": selectors.member_candidates(g),
+        }
+    return context | extra
+
+
+@org_view(Perm.VIEW_GUARDRAILS)
+@require_http_methods(["GET", "POST"])
+def guardrail_detail(request: HttpRequest, guardrail_id: str) -> HttpResponse:
+    """The guardrail's page; its settings form for owners and admins (POST saves)."""
+    g = _guardrail(request, guardrail_id)
+    if request.method == "POST" and not can(request, Perm.MANAGE_GUARDRAILS):
+        return role_refused(request)
+    extra = {}
+    if request.method == "POST":
+        form = _form(request, request.POST, editing=True)
+        extra["form"] = form
+        if form.is_valid() and not form.cleaned_data["accept_blocking"]:
+            _warn_blocking(form, g)
+        if form.is_valid():
+            try:
+                g = services.guardrail_update(Actor.from_request(request), g, **form.changes(g))
+            except ConsoleError as exc:
+                form_fail(form, exc)
+            else:
+                if not request.htmx:
+                    return finish(request, _detail_url(g), "Saved.")
+                response = render(
+                    request, "guardrails/detail.html#settings", _detail_context(request, g)
+                )
+                return toast(response, "Saved.")
+    return render_form(
+        request, "guardrails/detail.html", _detail_context(request, g, **extra), partial="settings"
+    )
+
+
+def _warn_blocking(form, g: Guardrail) -> None:
+    """Before saving model rules, say which keys that called a model lately it would block."""
+    changes = form.changes(g)
+    if not {"allowed_models", "ignored_models"} & changes.keys():
+        return
+    body = form.body()
+    form.blocking = selectors.recently_blocked(g, body["allowed_models"], body["ignored_models"])
+    if form.blocking:
+        keys = {k for names in form.blocking.values() for k in names}
+        models = ", ".join(form.blocking)
+        form.add_error(
+            None,
+            f"This change would block {len(keys)} key{'s' if len(keys) != 1 else ''} that "
+            f"called {models} in the last 7 days. Tick “Save anyway” to save it.",
+        )
+
+
+def _outcome_message(outcome: services.AssignOutcome, verb: str, labels: dict) -> str:
+    names = ", ".join(labels.get(i, i) for i in outcome.done)
+    message = f"{len(outcome.done)} {verb}: {names}." if outcome.done else ""
+    if outcome.replaced:
+        message += f" {len(outcome.replaced)} of them held another guardrail, now replaced."
+    if outcome.error is not None:
+        failed = ", ".join(labels.get(i, i) for i in outcome.failed)
+        message += f" Not applied ({failed}): {outcome.error.user_message}"
+    return message.strip()
+
+
+@org_view(Perm.MANAGE_GUARDRAILS)
+@require_http_methods(["GET", "POST"])
+def guardrail_assign(request: HttpRequest, guardrail_id: str, kind: str) -> HttpResponse:
+    """GET: the candidates matching a search (a partial); POST: assign those picked."""
+    g = _guardrail(request, guardrail_id)
+    if kind not in KINDS:
+        raise Http404("No such assignment kind.")
+    candidates_of, label = KINDS[kind]
+    if request.method == "GET":
+        q = request.GET.get("q", "").strip()[:100]
+        context = {"guardrail": g, "kind": kind, "candidates": candidates_of(g, q), "q": q}
+        return render_page(request, "guardrails/_candidates.html", context)
+    candidates = candidates_of(g, limit=None)
+    labels = {c.value: c.label for c in candidates}
+    form = forms.AssignForm(request.POST, choices=list(labels.items()), label=label)
+    if not form.is_valid():
+        return refuse(request, ConsoleError(form.errors["ids"][0]), back=_detail_url(g))
+    assign = services.guardrail_assign_keys if kind == "keys" else services.guardrail_assign_members
+    outcome = assign(Actor.from_request(request), g, form.cleaned_data["ids"])
+    message = _outcome_message(outcome, f"{kind} assigned", labels)
+    if outcome.error is not None and not outcome.done:
+        return refuse(request, outcome.error, back=_detail_url(g))
+    return finish(request, _detail_url(g), message, level="warning" if outcome.error else "success")
+
+
+@org_view(Perm.MANAGE_GUARDRAILS)
+@require_POST
+def guardrail_unassign(request: HttpRequest, guardrail_id: str, kind: str) -> HttpResponse:
+    g = _guardrail(request, guardrail_id)
+    if kind not in KINDS:
+        raise Http404("No such assignment kind.")
+    if kind == "keys":
+        labels = {k.hash: k.name for k in selectors.assigned_keys(g)}
+        unassign = services.guardrail_unassign_keys
+    else:
+        labels = dict(selectors.assigned_members(g))
+        unassign = services.guardrail_unassign_members
+    form = forms.AssignForm(request.POST, choices=list(labels.items()), label=kind)
+    if not form.is_valid():
+        return refuse(request, ConsoleError(form.errors["ids"][0]), back=_detail_url(g))
+    outcome = unassign(Actor.from_request(request), g, form.cleaned_data["ids"])
+    if outcome.error is not None and not outcome.done:
+        return refuse(request, outcome.error, back=_detail_url(g))
+    message = _outcome_message(outcome, f"{kind} unassigned", labels)
+    return finish(request, _detail_url(g), message, level="warning" if outcome.error else "success")
+
+
+@org_view(Perm.MANAGE_GUARDRAILS)
+@require_http_methods(["GET", "POST"])
+def guardrail_delete(request: HttpRequest, guardrail_id: str) -> HttpResponse:
+    g = _guardrail(request, guardrail_id)
+    form = forms.DeleteForm(request.POST if request.method == "POST" else None, name=g.name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.guardrail_delete(Actor.from_request(request), g)
+        except ConsoleError as exc:
+            form_fail(form, exc)
+        else:
+            return finish(request, reverse(LIST), f"Guardrail {g.name} deleted.")
+    context = {
+        "guardrail": g,
+        "form": form,
+        "keys": selectors.assigned_keys(g),
+        "members": selectors.assigned_members(g),
+    }
+    return render_form(request, "guardrails/delete.html", context, partial="modal")
+
+
+def _check(request: HttpRequest) -> dict:
+    """The "can this key call …?" question from the query string."""
+    model = request.GET.get("model", "").strip()[:160]
+    provider = request.GET.get("provider", "").strip()[:80]
+    cost_text = request.GET.get("cost", "").strip()[:20]
+    check = {"model": model, "provider": provider, "cost_text": cost_text, "cost": None}
+    check["active"] = bool(model or provider or cost_text)
+    if cost_text:
+        try:
+            check["cost"] = Decimal(cost_text)
+        except InvalidOperation:
+            check["error"] = "The estimated cost must be a number of dollars, e.g. 0.25."
+        else:
+            if not check["cost"].is_finite() or check["cost"] < 0:
+                check["error"] = "The estimated cost must be a number of dollars, e.g. 0.25."
+    if check["active"] and not model and "error" not in check:
+        check["error"] = "Type the model to check (its id, e.g. openai/gpt-4.1-mini)."
+    return check
+
+
+@org_view(Perm.REQUEST_KEYS)
+@require_GET
+def key_policy(request: HttpRequest, key_hash: str) -> HttpResponse:
+    """A key's effective policy and "can it call …?"; a member sees only their own keys'."""
+    key = get_for_org(request, Key, hash=key_hash)
+    see_keys = can(request, Perm.VIEW_KEYS)
+    if (
+        not see_keys
+        and key.owner_id != request.user.pk
+        and key.creator_user_id not in (upstream_ids_of(request.organisation, request.user))
+    ):
+        raise Http404("No such key.")
+    policy = key_policy_of(key)
+    check = _check(request)
+    answer = None
+    if check["model"] and "error" not in check:
+        answer = can_call(policy, check["model"], check["provider"], check["cost"])
+    context = {
+        "key": key,
+        "policy": policy,
+        "check": check,
+        "answer": answer,
+        "see_keys": see_keys,
+    }
+    return render_page(request, "guardrails/key_policy.html", context, partial="answer")

@@ -1,0 +1,315 @@
+"""Guardrail pages: list, assignments, detail, create, edit, assign/unassign, delete; by role."""
+
+from __future__ import annotations
+
+import json
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from apps.audit.models import AuditEntry
+from apps.gateway import guardrails as gateway_guardrails
+from apps.gateway.errors import UpstreamUnavailable
+from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
+from apps.keys.models import Key
+from apps.sandbox.models import Guardrail as SandboxGuardrail
+from apps.sandbox.models import GuardrailKeyAssignment as SandboxKeyAssignment
+from apps.syncs.runner import sync_run
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+LIST = reverse("guardrails:list")
+CREATE = reverse("guardrails:create")
+UPSTREAM_FAULTS = [
+    ("400", "rejected the request as invalid"),
+    ("403", "not allowed"),
+    ("409", "conflict"),
+    ("429", "rate-limiting"),
+    ("503", "unavailable"),
+]
+
+
+def _url(name: str, g: Guardrail, *args) -> str:
+    return reverse(f"guardrails:{name}", args=[g.guardrail_id, *args])
+
+
+def _text(response) -> str:
+    return unescape(response.content.decode())
+
+
+def _toast(response) -> str:
+    return json.loads(response.headers.get("HX-Trigger", "{}")).get("toast", {}).get("message", "")
+
+
+def _create_data(workspace_id: str, **overrides) -> dict:
+    return {
+        "name": "Contractors",
+        "description": "Small budget",
+        "workspace_id": workspace_id,
+        "limit_usd": "10",
+        "reset_interval": "daily",
+        "prompt_injection_scope": "all_messages",
+    } | overrides
+
+
+def _keys_of(g: Guardrail) -> set[str]:
+    return set(
+        GuardrailKeyAssignment.objects.filter(guardrail_id=g.guardrail_id).values_list(
+            "key_hash", flat=True
+        )
+    )
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def test_admin_lists_guardrails_with_assignments_without_calling_upstream(
+    client_for, admin, capped, research, no_upstream
+):
+    response = client_for(admin).get(LIST)
+    body = _text(response)
+    assert response.status_code == 200
+    for name in ("Interns - capped", "Production policy", "Research sandbox"):
+        assert name in body
+    n = len(_keys_of(capped))
+    assert n and f"{n} key{'s' if n != 1 else ''}, 0 members" in body
+    assert "New guardrail" in body
+
+
+def test_an_unassigned_guardrail_is_flagged_as_doing_nothing(client_for, admin, research):
+    GuardrailKeyAssignment.objects.filter(guardrail_id=research.guardrail_id).delete()
+    GuardrailMemberAssignment.objects.filter(guardrail_id=research.guardrail_id).delete()
+    body = _text(client_for(admin).get(LIST, {"q": "research"}, **HTMX))
+    assert "<html" not in body and 'data-testid="unassigned"' in body
+    assert "Interns - capped" not in body
+    page = _text(client_for(admin).get(_url("detail", research)))
+    assert "this guardrail does nothing yet" in page
+
+
+def test_every_assignment_on_one_page(client_for, finance, capped, research, no_upstream):
+    body = _text(client_for(finance).get(reverse("guardrails:assignments")))
+    for key in Key.objects.filter(hash__in=_keys_of(capped)):
+        assert key.name in body
+    assert body.count('<td data-label="Kind">member</td>') == 1
+
+
+def test_finance_reads_a_guardrail_without_any_control(client_for, finance, capped, no_upstream):
+    response = client_for(finance).get(_url("detail", capped))
+    body = _text(response)
+    assert response.status_code == 200 and "$25" in body and "email (redact)" in body
+    assert "Assign selected" not in body and "Delete guardrail" not in body
+    assert client_for(finance).post(_url("detail", capped), {"name": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["member"])
+def test_members_cannot_open_guardrails(request, client_for, capped, role):
+    client = client_for(request.getfixturevalue(role))
+    assert client.get(LIST).status_code == 403
+    assert client.get(_url("detail", capped)).status_code == 403
+
+
+def test_outsider_gets_404_for_another_organisations_guardrail(client_for, outsider, capped):
+    client = client_for(outsider)
+    assert "Interns - capped" not in _text(client.get(LIST))
+    assert client.get(_url("detail", capped)).status_code == 404
+    assert client.get(_url("delete", capped)).status_code == 404
+
+
+# --- create and edit ---------------------------------------------------------------------
+
+
+def test_admin_creates_a_guardrail_with_every_kind_of_rule(client_for, admin, capped):
+    data = _create_data(
+        capped.workspace_id,
+        allowed_models=["openai/gpt-4.1-mini"],
+        allowed_providers=["openai"],
+        allowed_data_regions=["europe"],
+        enforce_zdr_anthropic="on",
+        builtin_email="block",
+        builtin_regex_prompt_injection="flag",
+        prompt_injection_scope="user_only",
+        content_filters="redact: ACME-[0-9]{6}",
+    )
+    response = client_for(admin).post(CREATE, data, **HTMX)
+    g = Guardrail.objects.get(organisation=capped.organisation, name="Contractors")
+    assert response.headers["HX-Redirect"] == _url("detail", g)
+    upstream = SandboxGuardrail.objects.get(id=g.guardrail_id)
+    assert upstream.limit_usd == 10 and upstream.reset_interval == "daily"
+    assert upstream.allowed_providers == ["openai"]
+    assert upstream.policy["allowed_data_regions"] == ["europe"]
+    assert upstream.policy["enforce_zdr_anthropic"] is True
+    assert {b["slug"]: b["action"] for b in upstream.policy["content_filter_builtins"]} == {
+        "email": "block",
+        "regex-prompt-injection": "flag",
+    }
+    assert upstream.policy["content_filters"] == [{"pattern": "ACME-[0-9]{6}", "action": "redact"}]
+    assert g.content_filters == [{"pattern": "ACME-[0-9]{6}", "action": "redact"}]
+    assert AuditEntry.objects.get(action="guardrail.create").after["name"] == "Contractors"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("block: (?=secret)", "lookaround assertions are not supported"),
+        ("block: (a)\\1", "backreferences are not supported"),
+        ("block: (a+)+", "nested quantifiers are not supported"),
+        ("block: [unclosed", "pattern does not compile"),
+        ("shout: abc", "write it as action: pattern"),
+    ],
+)
+def test_custom_patterns_are_checked_before_upstream_on_their_field(
+    client_for, admin, capped, upstream_calls, pattern, problem
+):
+    data = _create_data(capped.workspace_id, content_filters=pattern)
+    response = client_for(admin).post(CREATE, data, **HTMX)
+    body = _text(response)
+    assert response.status_code == 422 and upstream_calls == []
+    field = body[body.index('for="id_content_filters"') :]
+    assert field.index(problem) < field.index("</label>")
+    assert 'value="Contractors"' in body  # what was typed is kept
+
+
+def test_a_budget_needs_both_limit_and_interval(client_for, admin, capped, upstream_calls):
+    data = _create_data(capped.workspace_id, reset_interval="")
+    response = client_for(admin).post(CREATE, data, **HTMX)
+    assert response.status_code == 422 and upstream_calls == []
+    assert "limit_usd and reset_interval must be provided together" in _text(response)
+
+
+@pytest.mark.parametrize(("fault", "message"), UPSTREAM_FAULTS)
+def test_create_upstream_errors_keep_the_form(
+    client_for, admin, capped, upstream_fault, fault, message
+):
+    upstream_fault(fault)
+    response = client_for(admin).post(CREATE, _create_data(capped.workspace_id), **HTMX)
+    body = _text(response)
+    assert response.status_code == 422 and message in body.lower()
+    assert 'value="Contractors"' in body
+    assert not Guardrail.objects.filter(name="Contractors").exists()
+
+
+def test_admin_edits_a_guardrail_patched_upstream_and_audited(client_for, admin, capped):
+    client = client_for(admin)
+    page = _text(client.get(_url("detail", capped)))
+    assert 'value="Interns - capped"' in page
+    data = {
+        "name": "Interns",
+        "description": capped.description,
+        "limit_usd": "30",
+        "reset_interval": "weekly",
+        "allowed_models": capped.allowed_models,
+        "allowed_providers": capped.allowed_providers,
+        "enforce_zdr_openai": "on",
+        "builtin_email": "redact",
+        "prompt_injection_scope": "all_messages",
+    }
+    response = client.post(_url("detail", capped), data, **HTMX)
+    assert response.status_code == 200, _text(response)
+    assert _toast(response) == "Saved."
+    upstream = SandboxGuardrail.objects.get(id=capped.guardrail_id)
+    assert upstream.name == "Interns" and upstream.limit_usd == 30
+    entry = AuditEntry.objects.get(action="guardrail.update")
+    assert entry.before["limit_usd"] == 25 and entry.after["limit_usd"] == 30
+
+
+# --- assignments -------------------------------------------------------------------------
+
+
+def test_bulk_assign_keys_replaces_their_previous_guardrail_and_says_so(
+    client_for, admin, capped, research
+):
+    client = client_for(admin)
+    page = _text(client.get(_url("detail", research)))
+    in_workspace = Key.objects.filter(
+        organisation=capped.organisation, workspace_id=research.workspace_id
+    )
+    held = next(k.hash for k in in_workspace if k.hash in _keys_of(capped))
+    fresh = in_workspace.exclude(hash__in=_keys_of(research) | {held}).first()
+    replaced = GuardrailKeyAssignment.objects.filter(key_hash__in=[held, fresh.hash]).count()
+    assert f'value="{held}"' in page and "holds Interns - capped: replaced" in page
+    response = client.post(_url("assign", research, "keys"), {"ids": [held, fresh.hash]}, **HTMX)
+    assert response.headers["HX-Redirect"] == _url("detail", research)
+    after = _text(client.get(_url("detail", research)))
+    assert "2 keys assigned" in after
+    assert f"{replaced} of them held another guardrail, now replaced" in after
+    assert {held, fresh.hash} <= _keys_of(research) and held not in _keys_of(capped)
+    upstream = SandboxKeyAssignment.objects.filter(key__hash=held).get()
+    assert str(upstream.guardrail_id) == research.guardrail_id
+
+
+def test_a_key_of_another_workspace_cannot_be_assigned(client_for, admin, capped, upstream_calls):
+    other = (
+        Key.objects.filter(organisation=capped.organisation)
+        .exclude(workspace_id=capped.workspace_id)
+        .first()
+    )
+    response = client_for(admin).post(_url("assign", capped, "keys"), {"ids": [other.hash]}, **HTMX)
+    assert response.status_code == 400 and "is not one of the available choices" in _toast(response)
+    assert upstream_calls == [] and other.hash not in _keys_of(capped)
+
+
+def test_a_bulk_assignment_failing_part_way_says_what_was_applied(
+    client_for, admin, capped, research, monkeypatch
+):
+    monkeypatch.setattr(gateway_guardrails, "ASSIGN_BATCH", 1)
+    real = gateway_guardrails.guardrail_keys_assign
+    calls: list[int] = []
+
+    def second_fails(organisation, guardrail_id, hashes):
+        calls.append(1)
+        if len(calls) == 2:
+            raise UpstreamUnavailable("OpenRouter is unavailable right now.")
+        return real(organisation, guardrail_id, hashes)
+
+    monkeypatch.setattr(gateway_guardrails, "guardrail_keys_assign", second_fails)
+    keys = list(
+        Key.objects.filter(
+            organisation=research.organisation, workspace_id=research.workspace_id
+        ).exclude(hash__in=_keys_of(research))[:2]
+    )
+    assert len(keys) == 2
+    client = client_for(admin)
+    response = client.post(
+        _url("assign", research, "keys"), {"ids": [k.hash for k in keys]}, **HTMX
+    )
+    page = _text(client.get(response.headers["HX-Redirect"]))
+    assert f"1 keys assigned: {keys[0].name}" in page
+    assert f"Not applied ({keys[1].name} ({keys[1].label})): OpenRouter is unavailable" in page
+    assert keys[0].hash in _keys_of(research)
+    assert keys[1].hash not in _keys_of(research)  # the mirror stays true
+
+
+def test_unassign_members(client_for, admin, research):
+    member_id = GuardrailMemberAssignment.objects.get(guardrail_id=research.guardrail_id).user_id
+    response = client_for(admin).post(
+        _url("unassign", research, "members"), {"ids": [member_id]}, **HTMX
+    )
+    assert response.headers["HX-Redirect"] == _url("detail", research)
+    assert not GuardrailMemberAssignment.objects.filter(guardrail_id=research.guardrail_id)
+    assert AuditEntry.objects.filter(action="guardrail.unassign_members").exists()
+
+
+def test_a_change_made_outside_the_console_shows_after_one_sync(mirrored, capped):
+    SandboxGuardrail.objects.filter(id=capped.guardrail_id).update(limit_usd=99.0)
+    SandboxKeyAssignment.objects.filter(guardrail_id=capped.guardrail_id).delete()
+    assert sync_run(mirrored, "guardrails").run.ok
+    assert Guardrail.objects.get(pk=capped.pk).limit_usd == 99.0
+    assert _keys_of(capped) == set()
+    entry = AuditEntry.objects.get(action="guardrail.outside_update")
+    assert entry.before == {"limit_usd": 25.0} and entry.after == {"limit_usd": 99.0}
+
+
+# --- delete ------------------------------------------------------------------------------
+
+
+def test_delete_needs_the_name_then_removes_it_everywhere(client_for, admin, capped):
+    client = client_for(admin)
+    dialog = _text(client.get(_url("delete", capped), **HTMX))
+    assert "<dialog" in dialog and "they lose its limits at once" in dialog
+    refused = client.post(_url("delete", capped), {"confirm": "nope"}, **HTMX)
+    assert refused.status_code == 422 and "Type Interns - capped exactly" in _text(refused)
+    response = client.post(_url("delete", capped), {"confirm": "Interns - capped"}, **HTMX)
+    assert response.headers["HX-Redirect"] == LIST
+    assert not SandboxGuardrail.objects.filter(id=capped.guardrail_id).exists()
+    assert not Guardrail.objects.filter(pk=capped.pk).exists() and _keys_of(capped) == set()

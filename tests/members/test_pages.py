@@ -1,0 +1,70 @@
+"""Organisation members pages: the upstream members beside the console's users."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from apps.guardrails.models import GuardrailMemberAssignment
+from apps.members.models import UpstreamIdentity, UpstreamMember
+from apps.syncs.runner import sync_run
+from apps.workspaces.models import WorkspaceMember
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("members:list")
+
+
+@pytest.fixture
+def mirrored(organisation):
+    for stream in ("keys", "members", "workspaces", "guardrails"):
+        assert sync_run(organisation, stream).run.ok, stream
+    return organisation
+
+
+def test_members_listed_with_workspaces_guardrail_and_console_user_without_upstream(
+    client_for, finance, admin, mirrored, monkeypatch
+):
+    held = GuardrailMemberAssignment.objects.get(organisation=mirrored)
+    someone = UpstreamMember.objects.get(organisation=mirrored, user_id=held.user_id)
+    UpstreamIdentity.objects.create(
+        organisation=mirrored, user=admin, upstream_user_id=someone.user_id
+    )
+    monkeypatch.setattr(
+        "apps.gateway.core._attempt", lambda *a, **k: pytest.fail("a page called upstream")
+    )
+    body = client_for(finance).get(LIST).content.decode()
+    row = body[body.index(someone.label) :]
+    row = row[: row.index("</tr>")]
+    assert "Research sandbox" in row and admin.email in row
+    spaces = WorkspaceMember.objects.filter(organisation=mirrored, user_id=someone.user_id)
+    assert spaces.count() >= 1
+    for m in UpstreamMember.objects.filter(organisation=mirrored):
+        assert reverse("members:detail", args=[m.user_id]) in body
+
+
+def test_search_answers_the_results_partial(client_for, admin, mirrored):
+    someone = UpstreamMember.objects.filter(organisation=mirrored).order_by("name").first()
+    response = client_for(admin).get(LIST, {"q": someone.email}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body and someone.label in body
+    other = UpstreamMember.objects.filter(organisation=mirrored).order_by("-name").first()
+    assert other.label not in body
+
+
+def test_member_page_shows_the_members_effective_policy(client_for, admin, mirrored):
+    held = GuardrailMemberAssignment.objects.get(organisation=mirrored)
+    url = reverse("members:detail", args=[held.user_id])
+    body = client_for(admin).get(url).content.decode()
+    assert 'data-testid="effective-policy"' in body and "Research sandbox" in body
+    assert "mistral" in body  # the guardrail's ignored provider
+
+
+def test_members_role_cannot_open_the_directory(client_for, member, mirrored):
+    assert client_for(member).get(LIST).status_code == 403
+
+
+def test_outsider_sees_none_of_another_organisations_members(client_for, outsider, mirrored):
+    someone = UpstreamMember.objects.filter(organisation=mirrored).first()
+    assert someone.label not in client_for(outsider).get(LIST).content.decode()
+    url = reverse("members:detail", args=[someone.user_id])
+    assert client_for(outsider).get(url).status_code == 404
