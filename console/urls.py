@@ -21,7 +21,10 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/api/v1/", include("apps.sandbox.urls")))
+    urlpatterns += [
+        path("sandbox/api/v1/", include("apps.sandbox.urls")),
+        path("sandbox/", include("apps.sandbox.urls_auth")),
+    ]
 
 handler403 = "apps.core.views.error_403"
 handler404 = "apps.core.views.error_404"
