@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("apps.dashboard.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/", include("apps.accounts.signin_urls")),
+    path("accounts/profile/", include("apps.members.urls")),
     path("audit/", include("apps.audit.urls")),
     path("catalog/", include("apps.catalog.urls")),
     path("byok/", include("apps.byok.urls")),

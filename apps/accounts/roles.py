@@ -43,6 +43,8 @@ class Perm(StrEnum):
     VIEW_BYOK = "view_byok"
     VIEW_ALL_BYOK = "view_all_byok"
     MANAGE_BYOK = "manage_byok"
+    # "Connect with OpenRouter": link one's own console account to one's upstream user.
+    CONNECT_UPSTREAM = "connect_upstream"
 
 
 _EVERYONE = {
@@ -51,6 +53,7 @@ _EVERYONE = {
     Perm.VIEW_MEDIA,
     Perm.VIEW_CATALOG,
     Perm.VIEW_BYOK,
+    Perm.CONNECT_UPSTREAM,
 }
 
 # The single source of truth: add a permission here and guard a view with it.

@@ -39,3 +39,18 @@ def people_labels(organisation) -> dict[str, str]:
         )
     )
     return labels
+
+
+def identity_of(organisation, user) -> dict | None:
+    """The person's link to an upstream user, with how it was made and the directory's name."""
+    identity = UpstreamIdentity.objects.filter(organisation=organisation, user=user).first()
+    if identity is None:
+        return None
+    member = UpstreamMember.objects.filter(
+        organisation=organisation, user_id=identity.upstream_user_id
+    ).first()
+    return {
+        "upstream_user_id": identity.upstream_user_id,
+        "source": identity.get_source_display(),
+        "label": member.label if member else "",
+    }

@@ -1,0 +1,84 @@
+"""The person's profile: their upstream identity and "Connect with OpenRouter" (PKCE)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.accounts.access import org_view
+from apps.accounts.roles import Perm
+from apps.audit.context import Actor
+from apps.core.errors import ConsoleError
+from apps.core.kit import finish, render_form
+from apps.gateway.errors import UpstreamError
+from apps.members import selectors, services
+from apps.members.forms import ConnectForm
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
+
+
+def _profile_context(request: HttpRequest, form: ConnectForm | None = None) -> dict:
+    return {
+        "identity": selectors.identity_of(request.organisation, request.user),
+        "form": form or ConnectForm(initial={"purpose": "link"}),
+    }
+
+
+@org_view(Perm.CONNECT_UPSTREAM)
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return render_form(
+        request, "members/profile.html", _profile_context(request), partial="connect"
+    )
+
+
+@org_view(Perm.CONNECT_UPSTREAM)
+@require_POST
+def connect_start(request: HttpRequest) -> HttpResponse:
+    form = ConnectForm(request.POST)
+    if not form.is_valid():
+        context = _profile_context(request, form)
+        return render_form(request, "members/profile.html", context, partial="connect")
+    url = services.connect_start(
+        organisation=request.organisation,
+        user=request.user,
+        session_key=_session_key(request),
+        callback_url=request.build_absolute_uri(reverse("members:connect_callback")),
+        wants_key=form.cleaned_data["purpose"] == "key",
+    )
+    return redirect(url)  # upstream's page, off the console: a plain redirect
+
+
+@org_view(Perm.CONNECT_UPSTREAM)
+@require_GET
+@never_cache
+@sensitive_variables("connected", "context")
+def connect_callback(request: HttpRequest) -> HttpResponse:
+    try:
+        connected = services.connect_finish(
+            actor=Actor.from_request(request),
+            organisation=request.organisation,
+            session_key=_session_key(request),
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+        )
+    except (ConsoleError, UpstreamError) as exc:
+        context = {"refused": exc.user_message}
+        return render(request, "members/connected.html", context, status=exc.http_status)
+    if connected.secret is None:
+        return finish(
+            request,
+            reverse("members:profile"),
+            f"Linked to OpenRouter user {connected.upstream_user_id}. The key OpenRouter made "
+            "was revoked at once.",
+        )
+    context = {"connected": connected, "secret": connected.secret}
+    return render(request, "members/connected.html", context)
