@@ -6,7 +6,7 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.views.decorators.debug import sensitive_variables
 
@@ -15,7 +15,14 @@ from apps.gateway.core import Credentials, call, credentials_for
 if TYPE_CHECKING:
     from apps.accounts.models import Organisation
 
-__all__ = ["Exchanged", "auth_code_create", "auth_code_exchange", "auth_page_url", "s256"]
+__all__ = [
+    "Exchanged",
+    "auth_code_create",
+    "auth_code_exchange",
+    "auth_page_origin",
+    "auth_page_url",
+    "s256",
+]
 
 API_SUFFIX = "/api/v1"
 
@@ -53,6 +60,12 @@ def auth_page_url(organisation: Organisation, *, callback_url: str, code_challen
         }
     )
     return f"{base}/auth?{query}"
+
+
+def auth_page_origin(organisation: Organisation) -> str:
+    """The authorisation page's origin (a form that redirects there must allow it)."""
+    parts = urlsplit(organisation.base_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @sensitive_variables("code", "code_verifier", "response")

@@ -14,6 +14,7 @@ from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.core.errors import ConsoleError
 from apps.core.kit import finish, render_form
+from apps.gateway.auth import auth_page_origin
 from apps.gateway.errors import UpstreamError
 from apps.members import selectors, services
 from apps.members.forms import ConnectForm
@@ -32,12 +33,20 @@ def _profile_context(request: HttpRequest, form: ConnectForm | None = None) -> d
     }
 
 
+def _profile_page(request: HttpRequest, form: ConnectForm | None = None) -> HttpResponse:
+    response = render_form(
+        request, "members/profile.html", _profile_context(request, form), partial="connect"
+    )
+    # The connect form's answer redirects to upstream's page; browsers hold that redirect to
+    # the form's CSP form-action (django-csp reads this attribute).
+    response._csp_update = {"form-action": [auth_page_origin(request.organisation)]}
+    return response
+
+
 @org_view(Perm.CONNECT_UPSTREAM)
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    return render_form(
-        request, "members/profile.html", _profile_context(request), partial="connect"
-    )
+    return _profile_page(request)
 
 
 @org_view(Perm.CONNECT_UPSTREAM)
@@ -45,8 +54,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def connect_start(request: HttpRequest) -> HttpResponse:
     form = ConnectForm(request.POST)
     if not form.is_valid():
-        context = _profile_context(request, form)
-        return render_form(request, "members/profile.html", context, partial="connect")
+        return _profile_page(request, form)
     url = services.connect_start(
         organisation=request.organisation,
         user=request.user,

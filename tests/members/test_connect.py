@@ -193,3 +193,20 @@ def test_someone_signed_out_is_sent_to_sign_in(client):
     response = client.post(reverse("members:connect"), {"purpose": "link"})
     assert response.status_code == 302 and "login" in response["Location"]
     assert not ConnectAttempt.objects.exists()
+
+
+def test_profile_page_lets_its_form_lead_to_upstreams_origin(client_for, member, organisation):
+    organisation.base_url = "https://openrouter.ai/api/v1"
+    organisation.save(update_fields=["base_url"])
+    response = client_for(member).get(reverse("members:profile"))
+    policy = response["Content-Security-Policy"]
+    assert "form-action 'self' https://openrouter.ai" in policy
+
+
+def test_the_auth_page_is_openrouters_for_openrouters_api(organisation):
+    from apps.gateway.auth import auth_page_url
+
+    organisation.base_url = "https://openrouter.ai/api/v1"
+    url = auth_page_url(organisation, callback_url="https://c.example/cb", code_challenge="abc")
+    assert url.startswith("https://openrouter.ai/auth?callback_url=https%3A%2F%2Fc.example%2Fcb")
+    assert url.endswith("&code_challenge=abc&code_challenge_method=S256")
