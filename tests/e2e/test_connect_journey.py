@@ -1,0 +1,65 @@
+"""The demo member links their console account through "Connect with OpenRouter" (the
+sandbox's /auth page) and their spend page fills with their upstream user's spend."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from apps.accounts.models import User
+from apps.core.demo import DEMO_MEMBER_UPSTREAM
+from apps.members.models import UpstreamIdentity
+from apps.sandbox.models import ApiKey, Member
+from apps.sandbox.seed import DEMO_ACCOUNT_ID
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_member_connects_with_openrouter_and_sees_their_spend(page: Page, live_server, demo, login):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status == 404 else None)
+    member = User.objects.get(email="member@demo.test")
+    UpstreamIdentity.objects.filter(user=member).delete()  # undo the demo's hand-made link
+    upstream = Member.objects.get(account_id=DEMO_ACCOUNT_ID, first_name=DEMO_MEMBER_UPSTREAM)
+
+    login("member@demo.test")
+    page.get_by_role("link", name="My spend").click()
+    expect(page.locator("#results")).to_be_visible()
+    before = _spent(page)
+
+    page.get_by_label("Account menu").click()
+    page.get_by_role("link", name="Your profile").click()
+    expect(page.get_by_test_id("identity")).to_contain_text("Not linked yet")
+    page.get_by_label("Only link my account").check()
+    page.get_by_role("button", name="Connect with OpenRouter").click()
+
+    # The sandbox's authorisation page, as upstream's: say who you are, approve.
+    expect(page.get_by_role("heading", name="Authorize application")).to_be_visible()
+    page.get_by_label(re.compile(f"{re.escape(upstream.email)}.*{upstream.account.name}")).check()
+    page.get_by_role("button", name="Authorize").click()
+
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+    expect(page.get_by_text(f"Linked to OpenRouter user {upstream.user_id}")).to_be_visible()
+    expect(page.get_by_test_id("identity")).to_contain_text(upstream.user_id)
+    expect(page.get_by_test_id("identity")).to_contain_text("Connected with OpenRouter")
+    # Link only: the key the exchange made was revoked at once.
+    assert not ApiKey.objects.filter(
+        creator_user_id=upstream.user_id, name="OAuth key", deleted_at__isnull=True
+    ).exists()
+
+    page.get_by_role("link", name="My spend").click()
+    expect(page.get_by_test_id("total")).to_be_visible()
+    assert _spent(page) > before  # their upstream user's spend now counts as theirs
+    assert errors == []
+
+
+def _spent(page: Page) -> Decimal:
+    """The spend page's total (none shown: nothing spent)."""
+    total = page.get_by_test_id("total")
+    if not total.count():
+        return Decimal(0)
+    return Decimal(total.inner_text().lstrip("$").replace(",", ""))
