@@ -75,3 +75,32 @@ class ConnectAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"connect {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class IssuedCode(models.Model):
+    """An authorisation code an admin had upstream make (``POST /auth/keys/code``, with its
+    limit, reset and workspace) for one member to claim as a key, once, before it expires."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    issued_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    for_user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    key_label = models.CharField(max_length=200)
+    limit = models.FloatField(null=True, blank=True)
+    limit_reset = models.CharField(max_length=10, blank=True, default="")
+    workspace_id = models.CharField(max_length=64, blank=True, default="")
+    # Both wiped when the code is claimed: until then they are what the key is made from.
+    code = EncryptedTextField(blank=True, default="", editable=False)
+    verifier = EncryptedTextField(blank=True, default="", editable=False)
+    expires_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.key_label} for {self.for_user}"

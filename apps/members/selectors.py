@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from apps.members.models import UpstreamIdentity, UpstreamMember
+from django.utils import timezone
+
+from apps.members.models import IssuedCode, UpstreamIdentity, UpstreamMember
 
 
 def upstream_ids_of(organisation, user) -> set[str]:
@@ -54,3 +56,13 @@ def identity_of(organisation, user) -> dict | None:
         "source": identity.get_source_display(),
         "label": member.label if member else "",
     }
+
+
+def codes_waiting(organisation, user):
+    """Codes issued for ``user`` that can still be claimed, newest first."""
+    return IssuedCode.objects.filter(
+        organisation=organisation,
+        for_user=user,
+        claimed_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )

@@ -20,7 +20,7 @@ from apps.core.errors import ConsoleError, Gone, NotAllowed
 from apps.gateway import auth as gateway_auth
 from apps.gateway import keys as gateway_keys
 from apps.gateway.errors import UpstreamError
-from apps.members.models import ConnectAttempt, UpstreamIdentity, UpstreamMember
+from apps.members.models import ConnectAttempt, IssuedCode, UpstreamIdentity, UpstreamMember
 
 CONNECT_TTL = timedelta(minutes=10)
 
@@ -263,3 +263,97 @@ def _link_refusal(organisation, user, upstream_user_id: str | None) -> ConsoleEr
     if taken:
         return NotAllowed("That OpenRouter user is already linked to another console account here.")
     return None
+
+
+# --- Codes an admin issues for someone to claim (``POST /auth/keys/code``) -------------------
+
+# Upstream's codes live ten minutes (the sandbox's CODE_TTL); the console offers them as long.
+ISSUED_CODE_TTL = timedelta(minutes=10)
+
+
+@sensitive_variables("verifier", "code")
+def code_issue(
+    *,
+    actor: Actor,
+    organisation,
+    for_user,
+    key_label: str,
+    callback_url: str,
+    limit: float | None = None,
+    limit_reset: str = "",
+    workspace_id: str = "",
+) -> IssuedCode:
+    """Have upstream make a code (bound to a PKCE challenge whose verifier stays here) that
+    ``for_user`` can claim as a key with this limit, reset and workspace."""
+    verifier = secrets.token_urlsafe(48)
+    code = gateway_auth.auth_code_create(
+        organisation,
+        callback_url=callback_url,
+        code_challenge=gateway_auth.s256(verifier),
+        key_label=key_label,
+        limit=limit,
+        usage_limit_type=limit_reset or None,
+        workspace_id=workspace_id or None,
+    )
+    with transaction.atomic():
+        issued = IssuedCode.objects.create(
+            organisation=organisation,
+            issued_by=actor.user,
+            for_user=for_user,
+            key_label=key_label,
+            limit=limit,
+            limit_reset=limit_reset,
+            workspace_id=workspace_id,
+            code=code,
+            verifier=verifier,
+            expires_at=timezone.now() + ISSUED_CODE_TTL,
+        )
+        audit_record(
+            actor,
+            action="member.auth_code_issued",
+            target_type="user",
+            target_id=str(for_user.pk),
+            target_label=for_user.email,
+            after={
+                "key_label": key_label,
+                "limit": limit,
+                "limit_reset": limit_reset,
+                "workspace_id": workspace_id,
+            },
+        )
+    return issued
+
+
+@sensitive_variables("code", "verifier", "exchanged")
+def code_claim(*, actor: Actor, issued: IssuedCode) -> str:
+    """The key a code issued for this person is worth, once (the code is used up first)."""
+    with transaction.atomic():
+        locked = IssuedCode.objects.select_for_update().get(pk=issued.pk)
+        if locked.for_user_id != actor.user.pk:
+            raise NotAllowed("This code was issued for someone else.")
+        if locked.claimed_at is not None:
+            raise ConnectRefused("This code was already claimed.")
+        if locked.expires_at <= timezone.now():
+            raise ConnectRefused("This code expired before it was claimed: ask for a new one.")
+        code, verifier = locked.code.reveal(), locked.verifier.reveal()
+        locked.code = locked.verifier = ""
+        locked.claimed_at = timezone.now()
+        locked.save(update_fields=["code", "verifier", "claimed_at"])
+    try:
+        exchanged = gateway_auth.auth_code_exchange(
+            locked.organisation, code=code, code_verifier=verifier
+        )
+    except UpstreamError as exc:
+        if exc.status in (400, 403):
+            raise ConnectRefused(
+                "OpenRouter refused this code (already used or expired): ask for a new one."
+            ) from None
+        raise
+    audit_record(
+        actor,
+        action="member.auth_code_claimed",
+        target_type="key",
+        target_id=exchanged.key_hash,
+        target_label=locked.key_label,
+    )
+    return exchanged.secret
