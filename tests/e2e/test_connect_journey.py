@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,6 +17,19 @@ from apps.sandbox.models import ApiKey, Member
 from apps.sandbox.seed import DEMO_ACCOUNT_ID
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots" / "connect"
+
+
+def _shot(page: Page, name: str) -> None:
+    """Desktop and phone screenshots; neither width may scroll sideways."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        scroll = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert scroll <= 0, f"{name} scrolls sideways by {scroll}px at {width}px"
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_member_connects_with_openrouter_and_sees_their_spend(page: Page, live_server, demo, login):
@@ -34,11 +48,13 @@ def test_member_connects_with_openrouter_and_sees_their_spend(page: Page, live_s
     page.get_by_label("Account menu").click()
     page.get_by_role("link", name="Your profile").click()
     expect(page.get_by_test_id("identity")).to_contain_text("Not linked yet")
+    _shot(page, "profile")
     page.get_by_label("Only link my account").check()
     page.get_by_role("button", name="Connect with OpenRouter").click()
 
     # The sandbox's authorisation page, as upstream's: say who you are, approve.
     expect(page.get_by_role("heading", name="Authorize application")).to_be_visible()
+    _shot(page, "sandbox-auth")
     page.get_by_label(re.compile(f"{re.escape(upstream.email)}.*{upstream.account.name}")).check()
     page.get_by_role("button", name="Authorize").click()
 
@@ -46,6 +62,7 @@ def test_member_connects_with_openrouter_and_sees_their_spend(page: Page, live_s
     expect(page.get_by_text(f"Linked to OpenRouter user {upstream.user_id}")).to_be_visible()
     expect(page.get_by_test_id("identity")).to_contain_text(upstream.user_id)
     expect(page.get_by_test_id("identity")).to_contain_text("Connected with OpenRouter")
+    _shot(page, "profile-linked")
     # Link only: the key the exchange made was revoked at once.
     assert not ApiKey.objects.filter(
         creator_user_id=upstream.user_id, name="OAuth key", deleted_at__isnull=True
