@@ -117,6 +117,11 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def connect_page_origin(organisation) -> str:
+    """Where the connect form's answer leads (upstream's authorisation page's origin)."""
+    return gateway_auth.auth_page_origin(organisation)
+
+
 @sensitive_variables("verifier")
 def connect_start(
     *, organisation, user, session_key: str, callback_url: str, wants_key: bool

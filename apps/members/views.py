@@ -15,8 +15,6 @@ from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.core.errors import ConsoleError
 from apps.core.kit import finish, render_form
-from apps.gateway.auth import auth_page_origin
-from apps.gateway.errors import UpstreamError
 from apps.members import selectors, services
 from apps.members.forms import CodeIssueForm, ConnectForm
 from apps.members.models import IssuedCode
@@ -43,7 +41,7 @@ def _profile_page(request: HttpRequest, form: ConnectForm | None = None) -> Http
     )
     # The connect form's answer redirects to upstream's page; browsers hold that redirect to
     # the form's CSP form-action (django-csp reads this attribute).
-    response._csp_update = {"form-action": [auth_page_origin(request.organisation)]}
+    response._csp_update = {"form-action": [services.connect_page_origin(request.organisation)]}
     return response
 
 
@@ -82,7 +80,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
             state=request.GET.get("state", ""),
             code=request.GET.get("code", ""),
         )
-    except (ConsoleError, UpstreamError) as exc:
+    except ConsoleError as exc:
         context = {"refused": exc.user_message}
         return render(request, "members/connected.html", context, status=exc.http_status)
     if connected.secret is None:

@@ -9,5 +9,5 @@ urlpatterns = [
     path("", include("apps.sandbox.urls_auth")),
     # The console's own mount point works too, so one base URL fits both servers.
     path("sandbox/api/v1/", include("apps.sandbox.urls", namespace="sandbox-mirror")),
-    path("sandbox/", include("apps.sandbox.urls_auth")),
+    path("sandbox/", include("apps.sandbox.urls_auth", namespace="sandbox_auth-mirror")),
 ]

@@ -6,4 +6,6 @@ from django.urls import path
 
 from apps.sandbox.views import auth_page
 
-urlpatterns = [path("auth", auth_page.authorize, name="sandbox-auth")]
+app_name = "sandbox_auth"
+
+urlpatterns = [path("auth", auth_page.authorize, name="authorize")]
