@@ -126,3 +126,11 @@ def test_an_expired_code_is_refused(person):
     assert response.status_code == 403
     assert response.json()["error"]["message"] == "Invalid or expired authorization code"
     assert not ApiKey.objects.filter(creator_user_id=person.user_id, name="OAuth key").exists()
+
+
+@pytest.mark.urls("apps.sandbox.standalone_urls")
+@pytest.mark.parametrize("page", ["/auth", "/sandbox/auth"])
+def test_the_standalone_sandbox_serves_the_page_beside_its_api(person, page):
+    # runsandbox serves /api/v1 (like openrouter.ai) and the console's /sandbox/api/v1 mount
+    response = Client().get(page, _params())
+    assert response.status_code == 200 and person.email in response.content.decode()
