@@ -23,7 +23,7 @@ class ConnectForm(forms.Form):
 class CodeIssueForm(forms.Form):
     """An authorisation code for one member to claim as a key (``POST /auth/keys/code``)."""
 
-    for_user = forms.TypedChoiceField(label="For", coerce=int, empty_value=None)
+    for_user = forms.TypedChoiceField(label="Member who may claim it", coerce=int, empty_value=None)
     key_label = forms.CharField(label="Key name", max_length=200, strip=True)
     workspace_id = forms.ChoiceField(label="Workspace", required=False)
     limit = LimitField()

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from apps.accounts.models import User
 from apps.core.demo import DEMO_MEMBER_UPSTREAM
 from apps.members.models import UpstreamIdentity
-from apps.sandbox.models import ApiKey, Member
+from apps.sandbox.models import ApiKey, Member, secret_hash
 from apps.sandbox.seed import DEMO_ACCOUNT_ID
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -80,3 +80,36 @@ def _spent(page: Page) -> Decimal:
     if not total.count():
         return Decimal(0)
     return Decimal(total.inner_text().lstrip("$").replace(",", ""))
+
+
+def test_admin_issues_a_key_code_and_the_member_claims_it_once(
+    page: Page, live_server, demo, login
+):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    login("admin@demo.test")
+    page.get_by_label("Account menu").click()
+    page.get_by_role("link", name="Your profile").click()
+    page.get_by_role("link", name="Issue a key code for a member").click()
+    page.get_by_label("Member who may claim it").select_option(label="member@demo.test")
+    page.get_by_label("Key name").fill("notebook")
+    page.get_by_role("spinbutton", name=re.compile("^Limit")).fill("5")
+    page.get_by_label("Limit resets").select_option("daily")
+    page.get_by_role("button", name="Issue the code").click()
+    expect(page.get_by_text("Code issued: member@demo.test can claim the key")).to_be_visible()
+
+    page.get_by_label("Account menu").click()
+    page.get_by_role("button", name="Sign out").click()
+    login("member@demo.test")
+    page.get_by_label("Account menu").click()
+    page.get_by_role("link", name="Your profile").click()
+    expect(page.get_by_test_id("codes-waiting")).to_contain_text("notebook")
+    page.get_by_role("button", name="Claim and show the key once").click()
+    secret = page.get_by_test_id("secret")
+    expect(secret).to_have_value(re.compile(r"^sk-or-v1-"))
+    key = ApiKey.objects.get(hash=secret_hash(secret.input_value()))
+    assert (key.name, key.limit, key.limit_reset) == ("notebook", 5.0, "daily")
+    page.go_back()
+    page.reload()
+    expect(page.get_by_test_id("codes-waiting")).to_have_count(0)
+    assert errors == []
