@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("apps.dashboard.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/", include("apps.accounts.signin_urls")),
+    path("accounts/profile/", include("apps.members.urls")),
     path("audit/", include("apps.audit.urls")),
     path("catalog/", include("apps.catalog.urls")),
     path("byok/", include("apps.byok.urls")),
@@ -16,7 +17,7 @@ urlpatterns = [
     path("presets/", include("apps.presets.urls")),
     path("workspaces/", include("apps.workspaces.urls")),
     path("guardrails/", include("apps.guardrails.urls")),
-    path("organization/members/", include("apps.members.urls")),
+    path("organization/members/", include("apps.members.directory_urls")),
     path("keys/", include("apps.keys.urls")),
     path("inference/", include("apps.inference.urls")),
     path("media/", include("apps.media.urls")),
@@ -26,7 +27,10 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/api/v1/", include("apps.sandbox.urls")))
+    urlpatterns += [
+        path("sandbox/api/v1/", include("apps.sandbox.urls")),
+        path("sandbox/", include("apps.sandbox.urls_auth")),
+    ]
 
 handler403 = "apps.core.views.error_403"
 handler404 = "apps.core.views.error_404"

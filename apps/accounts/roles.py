@@ -60,6 +60,8 @@ class Perm(StrEnum):
     MANAGE_GUARDRAILS = "manage_guardrails"
     # The upstream organisation's members (/organization/members) beside the console's users.
     VIEW_ORG_MEMBERS = "view_org_members"
+    # "Connect with OpenRouter": link one's own console account to one's upstream user.
+    CONNECT_UPSTREAM = "connect_upstream"
 
 
 _EVERYONE = {
@@ -71,6 +73,7 @@ _EVERYONE = {
     Perm.VIEW_OBSERVABILITY,
     Perm.VIEW_PRESETS,
     Perm.VIEW_WORKSPACES,
+    Perm.CONNECT_UPSTREAM,
 }
 
 # The single source of truth: add a permission here and guard a view with it.

@@ -71,7 +71,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only=report_only)
         providers = sso_origins()
         if providers and not report_only:
-            parts.update = {**(parts.update or {}), "form-action": providers}
+            update = parts.update or {}
+            # Kept beside a view's own form-action origins (the profile's upstream auth page).
+            parts.update = {**update, "form-action": [*update.get("form-action", []), *providers]}
         return parts
 
 

@@ -150,9 +150,9 @@ SECTIONS: list[tuple[str, list[Link]]] = [
             Link("Members", "accounts:members", Perm.MANAGE_MEMBERS),
             Link(
                 "OpenRouter members",
-                "members:list",
+                "org_members:list",
                 Perm.VIEW_ORG_MEMBERS,
-                ("members:list", "members:detail"),
+                ("org_members:list", "org_members:detail"),
             ),
             Link("Inference settings", "inference:settings", Perm.MANAGE_INFERENCE),
             Link("Members' keys", "spend:identities", Perm.MANAGE_MEMBERS),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from apps.guardrails.models import Guardrail, GuardrailMemberAssignment
 from apps.keys.models import Key
-from apps.members.models import UpstreamIdentity, UpstreamMember
+from apps.members.models import IssuedCode, UpstreamIdentity, UpstreamMember
 from apps.workspaces.models import Workspace, WorkspaceMember
 
 
@@ -110,3 +111,26 @@ def member_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[Me
         )
         for m in qs.order_by("name", "email")[:1000]
     ]
+def identity_of(organisation, user) -> dict | None:
+    """The person's link to an upstream user, with how it was made and the directory's name."""
+    identity = UpstreamIdentity.objects.filter(organisation=organisation, user=user).first()
+    if identity is None:
+        return None
+    member = UpstreamMember.objects.filter(
+        organisation=organisation, user_id=identity.upstream_user_id
+    ).first()
+    return {
+        "upstream_user_id": identity.upstream_user_id,
+        "source": identity.get_source_display(),
+        "label": member.label if member else "",
+    }
+
+
+def codes_waiting(organisation, user):
+    """Codes issued for ``user`` that can still be claimed, newest first."""
+    return IssuedCode.objects.filter(
+        organisation=organisation,
+        for_user=user,
+        claimed_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )

@@ -66,7 +66,11 @@ def _walk(patterns, prefix="", namespace=""):
 
 
 def console_views():
-    return [v for v in _walk(get_resolver().url_patterns) if not v[0].startswith("sandbox:")]
+    return [
+        v
+        for v in _walk(get_resolver().url_patterns)
+        if not v[0].startswith(("sandbox:", "sandbox_auth:"))
+    ]
 
 
 def _concrete(route: str) -> str:

@@ -11,7 +11,7 @@ from apps.syncs.runner import sync_run
 from apps.workspaces.models import WorkspaceMember
 
 pytestmark = pytest.mark.django_db
-LIST = reverse("members:list")
+LIST = reverse("org_members:list")
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_members_listed_with_workspaces_guardrail_and_console_user_without_upstr
     spaces = WorkspaceMember.objects.filter(organisation=mirrored, user_id=someone.user_id)
     assert spaces.count() >= 1
     for m in UpstreamMember.objects.filter(organisation=mirrored):
-        assert reverse("members:detail", args=[m.user_id]) in body
+        assert reverse("org_members:detail", args=[m.user_id]) in body
 
 
 def test_search_answers_the_results_partial(client_for, admin, mirrored):
@@ -53,7 +53,7 @@ def test_search_answers_the_results_partial(client_for, admin, mirrored):
 
 def test_member_page_shows_the_members_effective_policy(client_for, admin, mirrored):
     held = GuardrailMemberAssignment.objects.get(organisation=mirrored)
-    url = reverse("members:detail", args=[held.user_id])
+    url = reverse("org_members:detail", args=[held.user_id])
     body = client_for(admin).get(url).content.decode()
     assert 'data-testid="effective-policy"' in body and "Research sandbox" in body
     assert "mistral" in body  # the guardrail's ignored provider
@@ -66,5 +66,5 @@ def test_members_role_cannot_open_the_directory(client_for, member, mirrored):
 def test_outsider_sees_none_of_another_organisations_members(client_for, outsider, mirrored):
     someone = UpstreamMember.objects.filter(organisation=mirrored).first()
     assert someone.label not in client_for(outsider).get(LIST).content.decode()
-    url = reverse("members:detail", args=[someone.user_id])
+    url = reverse("org_members:detail", args=[someone.user_id])
     assert client_for(outsider).get(url).status_code == 404

@@ -414,3 +414,12 @@ def test_nav_links_every_member_to_spend_labelled_my_spend_without_view_spend(
     assert ">My spend</a>" not in as_finance
     # Signed out there is no organisation, so no link.
     assert link not in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_credits_page_links_to_openrouters_purchase_page_and_offers_no_coinbase(
+    client_for, finance, synced, no_upstream
+):
+    body = client_for(finance).get(reverse("spend:credits")).content.decode()
+    assert 'href="https://openrouter.ai/settings/credits"' in body
+    assert "410" in body  # says why the console does not buy credits itself
+    assert "credits/coinbase" not in body and no_upstream == []
