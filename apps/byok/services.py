@@ -19,10 +19,10 @@ from apps.audit.services import audit_record
 from apps.byok.models import ByokCredential
 from apps.core.times import as_datetime
 from apps.gateway import byok as gateway_byok
-from apps.gateway import workspaces as gateway_workspaces
 from apps.gateway.errors import BadRequest, NotFound, UpstreamError
+from apps.syncs.mirror import upsert
 from apps.syncs.runner import SyncContext
-from apps.workspaces.services import workspaces_mirror
+from apps.workspaces.services import mirror_each_workspace
 
 TARGET = "byok_credential"
 MIRRORED_FIELDS = (
@@ -90,18 +90,8 @@ def credential_from_upstream(organisation, data: Any, now: datetime) -> ByokCred
 
 
 def credentials_store(organisation, listed: list[Any], now: datetime) -> list[ByokCredential]:
-    rows = list(
-        {
-            r.byok_id: r for r in (credential_from_upstream(organisation, d, now) for d in listed)
-        }.values()
-    )
-    ByokCredential.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["organisation", "byok_id"],
-        update_fields=list(MIRRORED_FIELDS),
-    )
-    return rows
+    fresh = [credential_from_upstream(organisation, d, now) for d in listed]
+    return upsert(ByokCredential, fresh, id_field="byok_id", update_fields=MIRRORED_FIELDS)
 
 
 def credential_store(organisation, data: Any) -> ByokCredential:
@@ -112,24 +102,14 @@ def credential_store(organisation, data: Any) -> ByokCredential:
 def byok_sync_run(ctx: SyncContext) -> None:
     """Every workspace's credentials (each list also carries the shared ones), then the
     credentials no list showed are removed: deleted upstream."""
-    organisation = ctx.organisation
-    started = timezone.now()
-    listed = gateway_workspaces.workspaces_list(organisation)
-    workspaces_mirror(organisation, listed)
-    seen: set[str] = set()
-    for workspace in listed:
-        page = gateway_byok.byok_list(organisation, workspace_id=str(workspace.id))
-        with transaction.atomic():
-            rows = credentials_store(organisation, page, timezone.now())
-            ctx.checkpoint(workspace=str(workspace.id))
-        seen |= {r.byok_id for r in rows}
-    gone, _ = (
-        ByokCredential.objects.filter(organisation=organisation, synced_at__lt=started)
-        .exclude(byok_id__in=seen)
-        .delete()
+    mirror_each_workspace(
+        ctx,
+        model=ByokCredential,
+        id_field="byok_id",
+        fetch=lambda organisation, ws: gateway_byok.byok_list(organisation, workspace_id=ws),
+        store=credentials_store,
+        noun="credentials",
     )
-    ctx.rows += len(seen)
-    ctx.message = f"{len(seen)} credentials synced" + (f", {gone} removed" if gone else "")
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -111,6 +111,8 @@ def member_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[Me
         )
         for m in qs.order_by("name", "email")[:1000]
     ]
+
+
 def identity_of(organisation, user) -> dict | None:
     """The person's link to an upstream user, with how it was made and the directory's name."""
     identity = UpstreamIdentity.objects.filter(organisation=organisation, user=user).first()

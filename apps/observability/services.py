@@ -19,12 +19,12 @@ from apps.audit.context import Actor
 from apps.audit.services import audit_record
 from apps.core.times import as_datetime
 from apps.gateway import observability as gateway
-from apps.gateway import workspaces as gateway_workspaces
 from apps.gateway.errors import BadRequest, Conflict, NotFound, UpstreamError
 from apps.observability.models import Destination
 from apps.observability.types import HEADERS, READ_ONLY, SECRETS
+from apps.syncs.mirror import upsert
 from apps.syncs.runner import SyncContext
-from apps.workspaces.services import workspaces_mirror
+from apps.workspaces.services import mirror_each_workspace
 
 TARGET = "observability_destination"
 BROADCAST_FLAGS = (
@@ -102,23 +102,12 @@ def destination_from_upstream(organisation, data: Any, now: datetime) -> Destina
 
 
 def destinations_store(organisation, listed: list[Any], now: datetime) -> list[Destination]:
-    rows = list(
-        {
-            r.destination_id: r
-            for r in (
-                destination_from_upstream(organisation, d, now)
-                for d in listed
-                if hasattr(d, "config")  # a type this SDK does not know is skipped
-            )
-        }.values()
-    )
-    Destination.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["organisation", "destination_id"],
-        update_fields=list(MIRRORED_FIELDS),
-    )
-    return rows
+    fresh = [
+        destination_from_upstream(organisation, d, now)
+        for d in listed
+        if hasattr(d, "config")  # a type this SDK does not know is skipped
+    ]
+    return upsert(Destination, fresh, id_field="destination_id", update_fields=MIRRORED_FIELDS)
 
 
 def destination_store(organisation, data: Any) -> Destination:
@@ -129,24 +118,14 @@ def destination_store(organisation, data: Any) -> Destination:
 def observability_sync_run(ctx: SyncContext) -> None:
     """Every workspace's destinations (upstream lists one workspace at a time), then the
     destinations no list showed are removed: deleted upstream."""
-    organisation = ctx.organisation
-    started = timezone.now()
-    listed = gateway_workspaces.workspaces_list(organisation)
-    workspaces_mirror(organisation, listed)
-    seen: set[str] = set()
-    for workspace in listed:
-        page = gateway.destinations_list(organisation, workspace_id=str(workspace.id))
-        with transaction.atomic():
-            rows = destinations_store(organisation, page, timezone.now())
-            ctx.checkpoint(workspace=str(workspace.id))
-        seen |= {r.destination_id for r in rows}
-    gone, _ = (
-        Destination.objects.filter(organisation=organisation, synced_at__lt=started)
-        .exclude(destination_id__in=seen)
-        .delete()
+    mirror_each_workspace(
+        ctx,
+        model=Destination,
+        id_field="destination_id",
+        fetch=lambda organisation, ws: gateway.destinations_list(organisation, workspace_id=ws),
+        store=destinations_store,
+        noun="destinations",
     )
-    ctx.rows += len(seen)
-    ctx.message = f"{len(seen)} destinations synced" + (f", {gone} removed" if gone else "")
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from apps.audit.context import Actor
@@ -451,3 +453,35 @@ def workspace_budgets_save(
             )
         outcome.done.append(interval)
     return outcome
+
+
+def mirror_each_workspace(
+    ctx: SyncContext,
+    *,
+    model: type[models.Model],
+    id_field: str,
+    fetch: Callable[[Any, str], list[Any]],
+    store: Callable[[Any, list[Any], datetime], list[models.Model]],
+    noun: str,
+) -> None:
+    """A stream whose upstream lists one workspace at a time: the workspaces first (mirrored),
+    then each one's rows (``fetch(organisation, workspace_id)``, ``store(organisation, rows,
+    now)``) with a checkpoint after each, then the rows no list showed are removed."""
+    organisation = ctx.organisation
+    started = timezone.now()
+    listed = gateway_workspaces.workspaces_list(organisation)
+    workspaces_mirror(organisation, listed)
+    seen: set[str] = set()
+    for workspace in listed:
+        page = fetch(organisation, str(workspace.id))
+        with transaction.atomic():
+            rows = store(organisation, page, timezone.now())
+            ctx.checkpoint(workspace=str(workspace.id))
+        seen |= {getattr(r, id_field) for r in rows}
+    gone, _ = (
+        model.objects.filter(organisation=organisation, synced_at__lt=started)
+        .exclude(**{f"{id_field}__in": seen})
+        .delete()
+    )
+    ctx.rows += len(seen)
+    ctx.message = f"{len(seen)} {noun} synced" + (f", {gone} removed" if gone else "")
