@@ -19,6 +19,7 @@ from apps.catalog.forms import (
     PickersMixin,
     register_pick_source,
 )
+from apps.core.forms import TypedConfirmForm
 
 MAX_ALLOWLIST = 100  # upstream's maxItems for each allowlist
 MIN_SECRET = 8
@@ -266,23 +267,9 @@ class RotateForm(SecretForm):
     pass
 
 
-class DeleteForm(forms.Form):
-    confirm = forms.CharField(
-        label="Type the provider's slug to confirm",
-        max_length=100,
-        error_messages={"required": "Type the provider's slug to confirm."},
-    )
-
-    def __init__(self, *args, provider: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.provider = provider
-        self.fields["confirm"].widget.attrs.update(placeholder=provider, autocomplete="off")
-
-    def clean_confirm(self):
-        value = self.cleaned_data["confirm"].strip()
-        if value != self.provider:
-            raise forms.ValidationError(f"Type “{self.provider}” to delete this key.")
-        return value
+class DeleteForm(TypedConfirmForm):
+    label = "Type the provider's slug to confirm"
+    refused = "Type “{expected}” to delete this key."
 
 
 class ByokFilterForm(forms.Form):

@@ -249,7 +249,7 @@ def byok_order(request: HttpRequest, byok_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def byok_delete(request: HttpRequest, byok_id: str) -> HttpResponse:
     credential = _credential(request, byok_id)
-    form = forms.DeleteForm(request.POST or None, provider=credential.provider)
+    form = forms.DeleteForm(request.POST or None, expected=credential.provider)
     if request.method == "POST" and form.is_valid():
         try:
             services.byok_delete(Actor.from_request(request), credential)

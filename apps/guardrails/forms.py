@@ -10,6 +10,7 @@ from decimal import Decimal
 from django import forms
 
 from apps.catalog.forms import ModelMultipleChoiceField, PickersMixin, ProviderMultipleChoiceField
+from apps.core.forms import TypedConfirmForm
 from apps.gateway.guardrails import BUILTIN_FILTERS, DATA_REGIONS, FILTER_ACTIONS, RESET_INTERVALS
 from apps.guardrails.models import Guardrail
 from apps.guardrails.services import FLAGS, LISTS
@@ -259,16 +260,6 @@ class AssignForm(forms.Form):
         self.fields["ids"].label = label
 
 
-class DeleteForm(forms.Form):
-    confirm = forms.CharField(label="Type the guardrail's name to confirm", max_length=200)
-
-    def __init__(self, *args, name: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.name = name
-        self.fields["confirm"].widget.attrs.update({"placeholder": name, "autocomplete": "off"})
-
-    def clean_confirm(self) -> str:
-        value = self.cleaned_data["confirm"].strip()
-        if value != self.name:
-            raise forms.ValidationError(f"Type {self.name} exactly to delete this guardrail.")
-        return value
+class DeleteForm(TypedConfirmForm):
+    label = "Type the guardrail's name to confirm"
+    refused = "Type {expected} exactly to delete this guardrail."

@@ -236,7 +236,7 @@ def guardrail_unassign(request: HttpRequest, guardrail_id: str, kind: str) -> Ht
 @require_http_methods(["GET", "POST"])
 def guardrail_delete(request: HttpRequest, guardrail_id: str) -> HttpResponse:
     g = _guardrail(request, guardrail_id)
-    form = forms.DeleteForm(request.POST if request.method == "POST" else None, name=g.name)
+    form = forms.DeleteForm(request.POST if request.method == "POST" else None, expected=g.name)
     if request.method == "POST" and form.is_valid():
         try:
             services.guardrail_delete(Actor.from_request(request), g)

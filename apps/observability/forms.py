@@ -15,6 +15,7 @@ from django import forms
 
 from apps.byok.forms import KeyMultipleChoiceField
 from apps.catalog.forms import PickersMixin
+from apps.core.forms import TypedConfirmForm
 from apps.gateway.observability import FILTER_FIELDS, FILTER_OPERATORS, filter_rules_shape
 from apps.observability import types
 
@@ -306,20 +307,6 @@ def edit_initial(destination) -> dict:
     return initial
 
 
-class DeleteForm(forms.Form):
-    confirm = forms.CharField(
-        label="Type the destination's type to confirm",
-        max_length=40,
-        error_messages={"required": "Type the destination's type to confirm."},
-    )
-
-    def __init__(self, *args, kind: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kind = kind
-        self.fields["confirm"].widget.attrs.update(placeholder=kind, autocomplete="off")
-
-    def clean_confirm(self):
-        value = self.cleaned_data["confirm"].strip()
-        if value != self.kind:
-            raise forms.ValidationError(f"Type “{self.kind}” to delete this destination.")
-        return value
+class DeleteForm(TypedConfirmForm):
+    label = "Type the destination's type to confirm"
+    refused = "Type “{expected}” to delete this destination."

@@ -214,7 +214,7 @@ def destination_toggle(request: HttpRequest, destination_id: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def destination_delete(request: HttpRequest, destination_id: str) -> HttpResponse:
     destination = _destination(request, destination_id)
-    form = forms.DeleteForm(request.POST or None, kind=destination.type)
+    form = forms.DeleteForm(request.POST or None, expected=destination.type)
     if request.method == "POST" and form.is_valid():
         try:
             services.destination_delete(Actor.from_request(request), destination)

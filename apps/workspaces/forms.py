@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 
 from apps.catalog.forms import ModelChoiceField, PickersMixin
+from apps.core.forms import TypedConfirmForm
 from apps.gateway.workspaces import PROVIDER_SORTS, SERVER_TOOLS
 from apps.workspaces.models import Workspace
 from apps.workspaces.services import INTERVALS, budget_order_error
@@ -155,16 +156,6 @@ class MembersForm(forms.Form):
         self.fields["user_ids"].choices = choices
 
 
-class DeleteForm(forms.Form):
-    confirm = forms.CharField(label="Type the workspace's name to confirm", max_length=100)
-
-    def __init__(self, *args, name: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.name = name
-        self.fields["confirm"].widget.attrs.update({"placeholder": name, "autocomplete": "off"})
-
-    def clean_confirm(self) -> str:
-        value = self.cleaned_data["confirm"].strip()
-        if value != self.name:
-            raise forms.ValidationError(f"Type {self.name} exactly to delete this workspace.")
-        return value
+class DeleteForm(TypedConfirmForm):
+    label = "Type the workspace's name to confirm"
+    refused = "Type {expected} exactly to delete this workspace."

@@ -229,7 +229,7 @@ def workspace_members_remove(request: HttpRequest, workspace_id: str) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def workspace_delete(request: HttpRequest, workspace_id: str) -> HttpResponse:
     ws = _workspace(request, workspace_id)
-    form = forms.DeleteForm(request.POST if request.method == "POST" else None, name=ws.name)
+    form = forms.DeleteForm(request.POST if request.method == "POST" else None, expected=ws.name)
     if request.method == "POST" and form.is_valid():
         try:
             services.workspace_delete(Actor.from_request(request), ws)
