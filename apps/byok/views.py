@@ -20,7 +20,17 @@ from apps.audit.selectors import audit_for_target
 from apps.byok import forms, selectors, services
 from apps.byok.models import ByokCredential
 from apps.core.errors import ConsoleError
-from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
+from apps.core.kit import (
+    can,
+    confirm_dialog,
+    finish,
+    form_fail,
+    posted,
+    refuse,
+    render_form,
+    render_page,
+    toast,
+)
 from apps.syncs.selectors import stream_status
 from apps.workspaces.selectors import workspace_choices, workspace_names
 
@@ -249,13 +259,12 @@ def byok_order(request: HttpRequest, byok_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def byok_delete(request: HttpRequest, byok_id: str) -> HttpResponse:
     credential = _credential(request, byok_id)
-    form = forms.DeleteForm(request.POST or None, expected=credential.provider)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.byok_delete(Actor.from_request(request), credential)
-        except ConsoleError as exc:
-            form_fail(form, exc)
-        else:
-            return finish(request, reverse(LIST), f"{credential.label} deleted.")
-    context = {"credential": credential, "form": form}
-    return render_form(request, "byok/delete.html", context, partial="modal")
+    return confirm_dialog(
+        request,
+        forms.DeleteForm(posted(request), expected=credential.provider),
+        lambda: services.byok_delete(Actor.from_request(request), credential),
+        template="byok/delete.html",
+        context={"credential": credential},
+        done=reverse(LIST),
+        message=f"{credential.label} deleted.",
+    )

@@ -17,6 +17,8 @@ its message in the session (Django messages), so it shows on the page the browse
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -83,6 +85,34 @@ def finish(request: HttpRequest, to: str, message: str = "", *, level: str = "su
     if getattr(request, "htmx", None):
         return HttpResponseClientRedirect(to)
     return redirect(to)
+
+
+def posted(request: HttpRequest):
+    """The POST data to bind a form to, or None on GET: an empty POST still gets refused."""
+    return request.POST if request.method == "POST" else None
+
+
+def confirm_dialog(
+    request: HttpRequest,
+    form,
+    act: Callable[[], object],
+    *,
+    template: str,
+    context: dict,
+    done: str,
+    message: str,
+) -> HttpResponse:
+    """A confirmation dialog (its template's ``modal`` partial): a valid POST runs ``act`` (a
+    service call); a refusal lands on the form, in place; success goes to ``done`` with
+    ``message``. Otherwise the dialog, 422 when the form was refused."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            act()
+        except ConsoleError as exc:
+            form_fail(form, exc)
+        else:
+            return finish(request, done, message)
+    return render_form(request, template, {**context, "form": form}, partial="modal")
 
 
 def refuse(request: HttpRequest, exc: ConsoleError, *, back: str) -> HttpResponse:

@@ -15,7 +15,17 @@ from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.audit.selectors import audit_for_target
 from apps.core.errors import ConsoleError
-from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
+from apps.core.kit import (
+    can,
+    confirm_dialog,
+    finish,
+    form_fail,
+    posted,
+    refuse,
+    render_form,
+    render_page,
+    toast,
+)
 from apps.guardrails import forms, selectors, services
 from apps.guardrails.models import Guardrail
 from apps.guardrails.policy import can_call
@@ -236,21 +246,20 @@ def guardrail_unassign(request: HttpRequest, guardrail_id: str, kind: str) -> Ht
 @require_http_methods(["GET", "POST"])
 def guardrail_delete(request: HttpRequest, guardrail_id: str) -> HttpResponse:
     g = _guardrail(request, guardrail_id)
-    form = forms.DeleteForm(request.POST if request.method == "POST" else None, expected=g.name)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.guardrail_delete(Actor.from_request(request), g)
-        except ConsoleError as exc:
-            form_fail(form, exc)
-        else:
-            return finish(request, reverse(LIST), f"Guardrail {g.name} deleted.")
     context = {
         "guardrail": g,
-        "form": form,
         "keys": selectors.assigned_keys(g),
         "members": selectors.assigned_members(g),
     }
-    return render_form(request, "guardrails/delete.html", context, partial="modal")
+    return confirm_dialog(
+        request,
+        forms.DeleteForm(posted(request), expected=g.name),
+        lambda: services.guardrail_delete(Actor.from_request(request), g),
+        template="guardrails/delete.html",
+        context=context,
+        done=reverse(LIST),
+        message=f"Guardrail {g.name} deleted.",
+    )
 
 
 def _check(request: HttpRequest) -> dict:

@@ -17,7 +17,17 @@ from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.audit.selectors import audit_for_target
 from apps.core.errors import ConsoleError
-from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
+from apps.core.kit import (
+    can,
+    confirm_dialog,
+    finish,
+    form_fail,
+    posted,
+    refuse,
+    render_form,
+    render_page,
+    toast,
+)
 from apps.observability import forms, selectors, services, types
 from apps.observability.models import Destination
 from apps.syncs.selectors import stream_status
@@ -214,13 +224,12 @@ def destination_toggle(request: HttpRequest, destination_id: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def destination_delete(request: HttpRequest, destination_id: str) -> HttpResponse:
     destination = _destination(request, destination_id)
-    form = forms.DeleteForm(request.POST or None, expected=destination.type)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.destination_delete(Actor.from_request(request), destination)
-        except ConsoleError as exc:
-            form_fail(form, exc)
-        else:
-            return finish(request, reverse(LIST), f"{destination.display_name} deleted.")
-    context = {"destination": destination, "form": form}
-    return render_form(request, "observability/delete.html", context, partial="modal")
+    return confirm_dialog(
+        request,
+        forms.DeleteForm(posted(request), expected=destination.type),
+        lambda: services.destination_delete(Actor.from_request(request), destination),
+        template="observability/delete.html",
+        context={"destination": destination},
+        done=reverse(LIST),
+        message=f"{destination.display_name} deleted.",
+    )

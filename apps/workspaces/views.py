@@ -15,7 +15,17 @@ from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.audit.selectors import audit_for_target
 from apps.core.errors import ConsoleError
-from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
+from apps.core.kit import (
+    can,
+    confirm_dialog,
+    finish,
+    form_fail,
+    posted,
+    refuse,
+    render_form,
+    render_page,
+    toast,
+)
 from apps.guardrails.services import guardrail_default_configure
 from apps.spend.selectors import budget_lines
 from apps.syncs.selectors import stream_status
@@ -229,21 +239,20 @@ def workspace_members_remove(request: HttpRequest, workspace_id: str) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def workspace_delete(request: HttpRequest, workspace_id: str) -> HttpResponse:
     ws = _workspace(request, workspace_id)
-    form = forms.DeleteForm(request.POST if request.method == "POST" else None, expected=ws.name)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.workspace_delete(Actor.from_request(request), ws)
-        except ConsoleError as exc:
-            form_fail(form, exc)
-        else:
-            return finish(request, reverse(LIST), f"Workspace {ws.name} deleted.")
     context = {
         "workspace": ws,
-        "form": form,
         "keys": list(services.active_keys(ws)[:20]),
         "budgets": services.workspace_budgets(ws),
     }
-    return render_form(request, "workspaces/delete.html", context, partial="modal")
+    return confirm_dialog(
+        request,
+        forms.DeleteForm(posted(request), expected=ws.name),
+        lambda: services.workspace_delete(Actor.from_request(request), ws),
+        template="workspaces/delete.html",
+        context=context,
+        done=reverse(LIST),
+        message=f"Workspace {ws.name} deleted.",
+    )
 
 
 @org_view(Perm.MANAGE_GUARDRAILS)
