@@ -28,7 +28,7 @@ def test_member_streams_a_preset_answer_then_sees_its_stats(page, live_server, d
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     login("member@demo.test")
     page.get_by_role("link", name="Presets").click()
-    page.get_by_role("link", name="support-bot").click()
+    page.get_by_role("link", name="support-bot", exact=True).click()
     expect(page.get_by_role("heading", name="Playground")).to_be_visible()
     page.evaluate(WATCH)
     page.get_by_label("Message").fill("My order is late, what can I do?")
