@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.byok",
     "apps.observability",
     "apps.presets",
+    "apps.playground",
     "apps.sandbox",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("byok/", include("apps.byok.urls")),
     path("observability/", include("apps.observability.urls")),
     path("presets/", include("apps.presets.urls")),
+    path("playground/", include("apps.playground.urls")),
     path("keys/", include("apps.keys.urls")),
     path("inference/", include("apps.inference.urls")),
     path("media/", include("apps.media.urls")),

@@ -128,6 +128,12 @@ SECTIONS: list[tuple[str, list[Link]]] = [
                     "presets:compare",
                 ),
             ),
+            Link(
+                "Playground",
+                "playground:chat",
+                Perm.USE_INFERENCE,
+                ("playground:chat", "playground:embeddings", "playground:rerank"),
+            ),
             Link("Inference key", "inference:mine", Perm.USE_INFERENCE),
         ],
     ),

@@ -1,0 +1,88 @@
+"""Playground forms: a model from the catalog (of the modality's kind) and the input,
+checked as upstream checks it before anything is sent."""
+
+from __future__ import annotations
+
+from django import forms
+
+from apps.catalog.forms import ModelChoiceField, PickersMixin
+
+SHAPES = [
+    ("chat", "Chat Completions (/chat/completions)"),
+    ("messages", "Anthropic Messages (/messages)"),
+    ("responses", "OpenAI Responses (/responses)"),
+]
+MAX_INPUTS = 5
+
+
+class _KeyChoice(forms.Form):
+    use_session_key = forms.BooleanField(
+        required=False,
+        label="Run it with my session key",
+        help_text="The key of yours you pasted for this session (Inference key page).",
+    )
+
+
+class ChatForm(PickersMixin, _KeyChoice):
+    model = ModelChoiceField(modality="text", required=True, label="Model")
+    shape = forms.ChoiceField(choices=SHAPES, initial="chat", label="API shape")
+    prompt = forms.CharField(
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Message",
+        error_messages={"required": "Type a message to send."},
+    )
+    max_tokens = forms.IntegerField(
+        required=False, min_value=1, max_value=32_000, label="Max tokens", help_text="Optional."
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class EmbeddingsForm(PickersMixin, _KeyChoice):
+    model = ModelChoiceField(modality="embeddings", required=True, label="Model")
+    inputs = forms.CharField(
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Inputs, one a line",
+        help_text=f"Up to {MAX_INPUTS}; each pair is compared by cosine similarity.",
+        error_messages={"required": "Type at least one input."},
+    )
+    dimensions = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=4096,
+        help_text="Optional: shorter vectors, if the model supports them.",
+    )
+
+    def clean_inputs(self) -> list[str]:
+        lines = _lines(self.cleaned_data["inputs"])
+        if not lines:
+            raise forms.ValidationError("Type at least one input.")
+        if len(lines) > MAX_INPUTS:
+            raise forms.ValidationError(f"At most {MAX_INPUTS} inputs (you typed {len(lines)}).")
+        return lines
+
+
+class RerankForm(PickersMixin, _KeyChoice):
+    model = ModelChoiceField(modality="rerank", required=True, label="Model")
+    query = forms.CharField(
+        max_length=2_000, label="Query", error_messages={"required": "Type a query."}
+    )
+    documents = forms.CharField(
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Documents, one a line",
+        help_text="Up to 50.",
+        error_messages={"required": "Type at least one document."},
+    )
+
+    def clean_documents(self) -> list[str]:
+        lines = _lines(self.cleaned_data["documents"])
+        if not lines:
+            raise forms.ValidationError("Type at least one document.")
+        if len(lines) > 50:
+            raise forms.ValidationError(f"At most 50 documents (you typed {len(lines)}).")
+        return lines

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from apps.playground import views
+
+app_name = "playground"
+
+urlpatterns = [
+    path("", views.chat, name="chat"),
+    path("embeddings/", views.embeddings, name="embeddings"),
+    path("rerank/", views.rerank, name="rerank"),
+]
