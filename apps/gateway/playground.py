@@ -281,3 +281,37 @@ def rerank(
         cost=_decimal(counted.get("cost")),
     )
     return ranked, usage
+
+
+# --- images, speech, transcription ------------------------------------------------------------
+
+
+def images(
+    creds: Credentials, *, model: str, prompt: str, n: int = 1, aspect_ratio: str = ""
+) -> tuple[list[dict], Usage]:
+    """``POST /images``: each image as ``{"b64": …, "media_type": …}`` or ``{"url": …}``."""
+    body: dict[str, Any] = {"model": model, "prompt": prompt, "n": n}
+    if aspect_ratio:
+        body["aspect_ratio"] = aspect_ratio
+    response = _post(creds, "/images", body)
+    payload = _json(response)
+    found = []
+    for row in payload.get("data") or []:
+        if not isinstance(row, dict):
+            continue
+        if row.get("b64_json"):
+            found.append(
+                {"b64": str(row["b64_json"]), "media_type": row.get("media_type") or "image/png"}
+            )
+        elif row.get("url"):
+            found.append({"url": str(row["url"])})
+    counted = payload.get("usage") or {}
+    usage = Usage(
+        generation_id=str(payload.get("id") or response.headers.get("x-generation-id", "")),
+        model=model,
+        prompt_tokens=_int(counted.get("prompt_tokens")),
+        completion_tokens=_int(counted.get("completion_tokens")),
+        units=Decimal(len(found)),
+        cost=_decimal(counted.get("cost")),
+    )
+    return found, usage

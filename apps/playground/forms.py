@@ -86,3 +86,20 @@ class RerankForm(PickersMixin, _KeyChoice):
         if len(lines) > 50:
             raise forms.ValidationError(f"At most 50 documents (you typed {len(lines)}).")
         return lines
+
+
+ASPECT_RATIOS = [("", "Model's default")] + [
+    (r, r) for r in ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9")
+]
+
+
+class ImageForm(PickersMixin, _KeyChoice):
+    model = ModelChoiceField(modality="image", required=True, label="Model")
+    prompt = forms.CharField(
+        max_length=8_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Prompt",
+        error_messages={"required": "Describe the image to generate."},
+    )
+    aspect_ratio = forms.ChoiceField(choices=ASPECT_RATIOS, required=False, label="Aspect ratio")
+    n = forms.IntegerField(min_value=1, max_value=4, initial=1, label="Images", help_text="1 to 4.")

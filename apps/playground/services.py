@@ -202,3 +202,41 @@ def rerank_run(
     }
     _record(actor, result)
     return result
+
+
+# --- images --------------------------------------------------------------------------------------
+
+
+def image_run(
+    actor: Actor,
+    *,
+    model: str,
+    prompt: str,
+    n: int = 1,
+    aspect_ratio: str = "",
+    session=None,
+    use_session_key: bool = False,
+) -> Result:
+    """Generate images; they are shown (and downloadable) from the answer, never kept."""
+    key = _key(actor, session, use_session_key)
+    found, usage = gateway.images(
+        key.creds, model=model, prompt=prompt, n=n, aspect_ratio=aspect_ratio
+    )
+    result = Result(PlaygroundRun.Modality.IMAGE, model=model)
+    result.take(usage)
+    images = []
+    for index, image in enumerate(found, start=1):
+        if "b64" in image:
+            kind = image["media_type"] if image["media_type"].startswith("image/") else "image/png"
+            extension = kind.split("/")[1].split("+")[0]
+            images.append(
+                {
+                    "src": f"data:{kind};base64,{image['b64']}",
+                    "name": f"{result.generation_id or 'image'}-{index}.{extension}",
+                }
+            )
+        elif image["url"].startswith("https://"):
+            images.append({"link": image["url"], "name": f"image-{index}"})
+    result.data = {"images": images, "prompt": prompt, "unit_label": "images"}
+    _record(actor, result)
+    return result

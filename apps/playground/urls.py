@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.chat, name="chat"),
     path("embeddings/", views.embeddings, name="embeddings"),
     path("rerank/", views.rerank, name="rerank"),
+    path("images/", views.images, name="images"),
 ]

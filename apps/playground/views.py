@@ -27,6 +27,7 @@ TABS = [
     ("chat", "Chat"),
     ("embeddings", "Embeddings"),
     ("rerank", "Rerank"),
+    ("images", "Images"),
 ]
 
 
@@ -145,3 +146,10 @@ def embeddings(request: HttpRequest) -> HttpResponse:
 def rerank(request: HttpRequest) -> HttpResponse:
     fields = ("query", "documents")
     return _simple(request, "rerank", forms.RerankForm, services.rerank_run, fields)
+
+
+@org_view(Perm.USE_INFERENCE)
+@require_http_methods(["GET", "POST"])
+def images(request: HttpRequest) -> HttpResponse:
+    fields = ("prompt", "n", "aspect_ratio")
+    return _simple(request, "images", forms.ImageForm, services.image_run, fields)
