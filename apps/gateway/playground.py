@@ -315,3 +315,47 @@ def images(
         cost=_decimal(counted.get("cost")),
     )
     return found, usage
+
+
+def speech(
+    creds: Credentials, *, model: str, text: str, voice: str, speed: float | None = None
+) -> tuple[bytes, str, Usage]:
+    """``POST /audio/speech`` as MP3: ``(audio, content type, usage)``; the answer is the
+    audio itself, so the cost is on the generation, not here."""
+    body: dict[str, Any] = {"model": model, "input": text, "voice": voice, "response_format": "mp3"}
+    if speed:
+        body["speed"] = speed
+    response = _post(creds, "/audio/speech", body)
+    kind = response.headers.get("content-type", "audio/mpeg").split(";")[0].strip()
+    if not kind.startswith("audio/"):
+        raise errors.UpstreamError("OpenRouter answered with something other than audio.")
+    usage = Usage(
+        generation_id=response.headers.get("x-generation-id", ""),
+        model=model,
+        units=Decimal(len(text)),
+    )
+    return response.content, kind, usage
+
+
+def transcription(
+    creds: Credentials, *, model: str, audio_b64: str, audio_format: str, language: str = ""
+) -> tuple[str, Usage]:
+    """``POST /audio/transcriptions`` with the audio inline (base64)."""
+    body: dict[str, Any] = {
+        "model": model,
+        "input_audio": {"data": audio_b64, "format": audio_format},
+    }
+    if language:
+        body["language"] = language
+    response = _post(creds, "/audio/transcriptions", body)
+    payload = _json(response)
+    counted = payload.get("usage") or {}
+    usage = Usage(
+        generation_id=str(payload.get("id") or response.headers.get("x-generation-id", "")),
+        model=model,
+        prompt_tokens=_int(counted.get("input_tokens")),
+        completion_tokens=_int(counted.get("output_tokens")),
+        units=_decimal(counted.get("seconds")),
+        cost=_decimal(counted.get("cost")),
+    )
+    return str(payload.get("text") or ""), usage

@@ -103,3 +103,67 @@ class ImageForm(PickersMixin, _KeyChoice):
     )
     aspect_ratio = forms.ChoiceField(choices=ASPECT_RATIOS, required=False, label="Aspect ratio")
     n = forms.IntegerField(min_value=1, max_value=4, initial=1, label="Images", help_text="1 to 4.")
+
+
+class SpeechForm(PickersMixin, _KeyChoice):
+    model = ModelChoiceField(modality="speech", required=True, label="Model")
+    text = forms.CharField(
+        max_length=4_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Text to speak",
+        error_messages={"required": "Type the text to speak."},
+    )
+    voice = forms.CharField(
+        max_length=50, initial="alloy", label="Voice", help_text="e.g. alloy, coral, nova."
+    )
+    speed = forms.FloatField(
+        required=False,
+        min_value=0.25,
+        max_value=4.0,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+        help_text="0.25 to 4; blank: 1.",
+    )
+
+
+# What a transcription model is sent: the file's extension names its format upstream.
+AUDIO_TYPES = {
+    "wav": ("audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"),
+    "mp3": ("audio/mpeg", "audio/mp3"),
+    "m4a": ("audio/mp4", "audio/x-m4a", "audio/m4a"),
+    "ogg": ("audio/ogg",),
+    "flac": ("audio/flac", "audio/x-flac"),
+    "webm": ("audio/webm",),
+}
+MAX_AUDIO_BYTES = 5 * 1024 * 1024
+
+
+class TranscriptionForm(PickersMixin, _KeyChoice):
+    model = ModelChoiceField(modality="transcription", required=True, label="Model")
+    audio = forms.FileField(
+        label="Audio file",
+        help_text=f"{', '.join(AUDIO_TYPES)}; at most 5 MB.",
+        error_messages={"required": "Choose a short audio file."},
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{e}" for e in AUDIO_TYPES)}),
+    )
+    language = forms.CharField(
+        required=False, max_length=10, help_text="Optional: e.g. en, fr (ISO 639-1)."
+    )
+
+    def clean_audio(self):
+        upload = self.cleaned_data["audio"]
+        if upload.size > MAX_AUDIO_BYTES:
+            raise forms.ValidationError(
+                f"That file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB."
+            )
+        if upload.size == 0:
+            raise forms.ValidationError("That file is empty.")
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        allowed = AUDIO_TYPES.get(extension)
+        kind = (upload.content_type or "").split(";")[0].strip().lower()
+        if allowed is None or (kind and kind != "application/octet-stream" and kind not in allowed):
+            raise forms.ValidationError(
+                f"Only audio files are accepted ({', '.join(AUDIO_TYPES)}); "
+                f"this one is {kind or 'of an unknown type'}."
+            )
+        upload.audio_format = extension
+        return upload

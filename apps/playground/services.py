@@ -3,7 +3,9 @@ a row with the generation id and cost (nothing else is kept)."""
 
 from __future__ import annotations
 
+import base64
 import math
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -238,5 +240,75 @@ def image_run(
         elif image["url"].startswith("https://"):
             images.append({"link": image["url"], "name": f"image-{index}"})
     result.data = {"images": images, "prompt": prompt, "unit_label": "images"}
+    _record(actor, result)
+    return result
+
+
+# --- speech and transcription ------------------------------------------------------------------
+
+AUDIO_SECONDS = 600  # how long the spoken answer can be played back (cache only, never stored)
+
+
+def _audio_slot(actor: Actor, token: str) -> str:
+    return f"playground:audio:{actor.organisation.pk}:{actor.user.pk}:{token}"
+
+
+def speech_run(
+    actor: Actor,
+    *,
+    model: str,
+    text: str,
+    voice: str,
+    speed: float | None = None,
+    session=None,
+    use_session_key: bool = False,
+) -> Result:
+    """Speak ``text``; the audio is held in the cache for a few minutes for the player (and
+    the download), for this person only, then gone."""
+    key = _key(actor, session, use_session_key)
+    audio, kind, usage = gateway.speech(key.creds, model=model, text=text, voice=voice, speed=speed)
+    result = Result(PlaygroundRun.Modality.SPEECH, model=model)
+    result.take(usage)
+    token = secrets.token_urlsafe(16)
+    cache.set(_audio_slot(actor, token), (kind, audio), AUDIO_SECONDS)
+    extension = "mp3" if kind in ("audio/mpeg", "audio/mp3") else kind.split("/")[-1]
+    result.data = {
+        "token": token,
+        "kind": kind,
+        "bytes": len(audio),
+        "name": f"{result.generation_id or 'speech'}.{extension}",
+        "unit_label": "characters",
+    }
+    _record(actor, result)
+    return result
+
+
+def speech_audio(actor: Actor, token: str) -> tuple[str, bytes] | None:
+    """The audio of one of this person's recent speech runs, or ``None`` once expired."""
+    return cache.get(_audio_slot(actor, token))
+
+
+def transcription_run(
+    actor: Actor,
+    *,
+    model: str,
+    audio,
+    language: str = "",
+    session=None,
+    use_session_key: bool = False,
+) -> Result:
+    """Transcribe one short uploaded file (checked by the form: type and size)."""
+    key = _key(actor, session, use_session_key)
+    encoded = base64.b64encode(audio.read()).decode()
+    text, usage = gateway.transcription(
+        key.creds,
+        model=model,
+        audio_b64=encoded,
+        audio_format=audio.audio_format,
+        language=language,
+    )
+    result = Result(PlaygroundRun.Modality.TRANSCRIPTION, model=model, text=text)
+    result.take(usage)
+    result.data = {"file": audio.name, "unit_label": "seconds of audio"}
     _record(actor, result)
     return result

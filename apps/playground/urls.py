@@ -11,4 +11,7 @@ urlpatterns = [
     path("embeddings/", views.embeddings, name="embeddings"),
     path("rerank/", views.rerank, name="rerank"),
     path("images/", views.images, name="images"),
+    path("speech/", views.speech, name="speech"),
+    path("speech/audio/<slug:token>/", views.speech_audio, name="speech_audio"),
+    path("transcription/", views.transcription, name="transcription"),
 ]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts.access import org_view
 from apps.accounts.roles import Perm
@@ -28,6 +28,8 @@ TABS = [
     ("embeddings", "Embeddings"),
     ("rerank", "Rerank"),
     ("images", "Images"),
+    ("speech", "Speech"),
+    ("transcription", "Transcription"),
 ]
 
 
@@ -42,8 +44,9 @@ def _context(request: HttpRequest, tab: str, form, result=None) -> dict:
 
 
 def _form(request: HttpRequest, cls):
-    data = request.POST if request.method == "POST" else None
-    return cls(data, organisation=request.organisation)
+    if request.method != "POST":
+        return cls(organisation=request.organisation)
+    return cls(request.POST, request.FILES, organisation=request.organisation)
 
 
 def _key_choice(request: HttpRequest, form) -> dict:
@@ -153,3 +156,34 @@ def rerank(request: HttpRequest) -> HttpResponse:
 def images(request: HttpRequest) -> HttpResponse:
     fields = ("prompt", "n", "aspect_ratio")
     return _simple(request, "images", forms.ImageForm, services.image_run, fields)
+
+
+@org_view(Perm.USE_INFERENCE)
+@require_http_methods(["GET", "POST"])
+def speech(request: HttpRequest) -> HttpResponse:
+    fields = ("text", "voice", "speed")
+    return _simple(request, "speech", forms.SpeechForm, services.speech_run, fields)
+
+
+@org_view(Perm.USE_INFERENCE)
+@require_GET
+def speech_audio(request: HttpRequest, token: str) -> HttpResponse:
+    """The spoken answer, for the player: only its own person's, only for a few minutes."""
+    held = services.speech_audio(Actor.from_request(request), token)
+    if held is None:
+        raise Http404("That audio has expired: speak it again.")
+    kind, audio = held
+    response = HttpResponse(audio, content_type=kind)
+    response["Cache-Control"] = "private, no-store"
+    if request.GET.get("download"):
+        response["Content-Disposition"] = 'attachment; filename="speech.mp3"'
+    return response
+
+
+@org_view(Perm.USE_INFERENCE)
+@require_http_methods(["GET", "POST"])
+def transcription(request: HttpRequest) -> HttpResponse:
+    fields = ("audio", "language")
+    return _simple(
+        request, "transcription", forms.TranscriptionForm, services.transcription_run, fields
+    )
