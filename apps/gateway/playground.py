@@ -66,12 +66,27 @@ def _url(creds: Credentials, path: str) -> str:
     return f"{creds.base_url.rstrip('/')}{path}"
 
 
+def _openrouter_body(text: str) -> str | None:
+    """An Anthropic-shaped error body (``metadata`` beside ``error``) in OpenRouter's shape
+    (``error.metadata``), so the layer that refused is read the same way; else ``None``."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return None
+    if isinstance(body.get("metadata"), dict) and "metadata" not in body["error"]:
+        return json.dumps({"error": {**body["error"], "metadata": body["metadata"]}})
+    return None
+
+
 def _checked(response: httpx.Response) -> httpx.Response:
     if response.status_code >= 400:
         response.read()
         response.close()
         # Raised as the SDK's own error so core maps it (status, Retry-After, metadata).
-        raise sdk_errors.OpenRouterDefaultError("API error occurred", response)
+        body = _openrouter_body(response.text)
+        raise sdk_errors.OpenRouterDefaultError("API error occurred", response, body)
     return response
 
 
