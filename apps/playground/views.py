@@ -20,7 +20,7 @@ from apps.audit.context import Actor
 from apps.core.errors import ConsoleError
 from apps.core.kit import FORM_INVALID, form_fail, render_form
 from apps.inference.services import session_key_label
-from apps.playground import forms, services
+from apps.playground import forms, selectors, services
 
 STREAM_HEADER = "HTTP_X_CONSOLE_STREAM"
 TABS = [
@@ -40,6 +40,7 @@ def _context(request: HttpRequest, tab: str, form, result=None) -> dict:
         "form": form,
         "result": result,
         "has_session_key": bool(session_key_label(request.session, request.organisation)),
+        "recent": selectors.runs_recent(request.organisation, request.user),
     }
 
 

@@ -156,3 +156,13 @@ def test_upstream_errors_show_in_the_form_and_nothing_is_kept(
     assert response.status_code == 422 and message in body
     assert data["model"] in body
     assert not PlaygroundRun.objects.filter(user=member).exists()
+
+
+def test_recent_runs_list_only_the_persons_own(client_for, member, admin, catalog):
+    client_for(admin).post(RERANK, RERANK_DATA, **HTMX)
+    client_for(member).post(EMBED, EMBED_DATA, **HTMX)
+    mine = PlaygroundRun.objects.get(user=member)
+    theirs = PlaygroundRun.objects.get(user=admin)
+    body = _text(client_for(member).get(RERANK))
+    assert 'data-testid="recent-runs"' in body
+    assert mine.generation_id in body and theirs.generation_id not in body
