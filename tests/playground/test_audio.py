@@ -134,3 +134,8 @@ def test_upstream_errors_show_in_the_form_and_nothing_is_kept(
     for response in (spoken, heard):
         assert response.status_code == 422 and message in _text(response)
     assert not PlaygroundRun.objects.filter(user=member).exists()
+
+
+def test_an_unknown_or_expired_audio_token_is_a_404(client_for, member):
+    url = reverse("playground:speech_audio", args=["no-such-token"])
+    assert client_for(member).get(url).status_code == 404

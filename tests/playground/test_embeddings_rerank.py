@@ -166,3 +166,9 @@ def test_recent_runs_list_only_the_persons_own(client_for, member, admin, catalo
     body = _text(client_for(member).get(RERANK))
     assert 'data-testid="recent-runs"' in body
     assert mine.generation_id in body and theirs.generation_id not in body
+
+
+def test_without_htmx_the_whole_page_comes_back_with_the_result(client_for, member, catalog):
+    response = client_for(member).post(RERANK, RERANK_DATA)
+    body = _text(response)
+    assert response.status_code == 200 and "<html" in body and 'data-testid="ranked"' in body
