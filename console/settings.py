@@ -59,11 +59,11 @@ INSTALLED_APPS = [
     "apps.spend",
     "apps.inference",
     "apps.media",
+    "apps.playground",
     "apps.catalog",
     "apps.byok",
     "apps.observability",
     "apps.presets",
-    "apps.playground",
     "apps.sandbox",
 ]
 
