@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.spend",
     "apps.inference",
     "apps.media",
+    "apps.playground",
     "apps.catalog",
     "apps.byok",
     "apps.observability",

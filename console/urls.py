@@ -21,6 +21,7 @@ urlpatterns = [
     path("keys/", include("apps.keys.urls")),
     path("inference/", include("apps.inference.urls")),
     path("media/", include("apps.media.urls")),
+    path("playground/", include("apps.playground.urls")),
     path("spend/", include("apps.spend.urls")),
     path("syncs/", include("apps.syncs.urls")),
     path("healthz", core_views.healthz, name="healthz"),

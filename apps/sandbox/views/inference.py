@@ -611,7 +611,7 @@ def transcriptions(request, caller: Caller):
     generation = _serve(
         request, caller, model, charge, api_type="stt", body=body, finish_reason=None
     )
-    return JsonResponse(
+    answer = JsonResponse(
         {
             "text": text,
             "language": language,
@@ -625,6 +625,7 @@ def transcriptions(request, caller: Caller):
             },
         }
     )
+    return _finish(request, body, generation, answer)
 
 
 # --- images -------------------------------------------------------------------------------
@@ -658,7 +659,7 @@ def images(request, caller: Caller):
         content_input={"prompt": prompt},
     )
     cost = charge.cost(model)
-    return JsonResponse(
+    answer = JsonResponse(
         {
             "created": int(generation.created_at.timestamp()),
             "data": [
@@ -681,6 +682,7 @@ def images(request, caller: Caller):
             },
         }
     )
+    return _finish(request, body, generation, answer)
 
 
 # --- credits ------------------------------------------------------------------------------
