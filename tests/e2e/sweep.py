@@ -436,6 +436,8 @@ class Sweeper:
                      ['text','number','email','url','password','datetime-local','date','search',''].includes(e.type) || e.tagName === 'TEXTAREA');
                    // A write-only field (data-write-only) is never sent back: typed like a password.
                    return {index: i, action: f.getAttribute('hx-post') || f.getAttribute('action') || '',
+                           // something required that is not typed (a file, a choice) left empty
+                           untyped_required: !!f.querySelector('input[type=file][required], select[required]'),
                            inputs: inputs.map(e => ({name: e.name, required: e.required, picker: e.hasAttribute('data-picker-search'),
                              type: e.hasAttribute('data-write-only') ? 'password' : (e.type || 'textarea'),
                              numeric: ['decimal','numeric'].includes(e.inputMode) || e.type === 'number'
@@ -482,9 +484,12 @@ class Sweeper:
             elif field_["type"] in ("datetime-local", "date"):
                 return
             else:
-                typed[field_["name"]] = "sweep typed"
                 locator.fill("sweep typed")
+                # What the box holds (a maxlength cuts what is typed, as for a person).
+                typed[field_["name"]] = locator.input_value()
         required = [f["name"] for f in form["inputs"] if f["required"] and f["name"] in typed]
+        if not invalid and not required and form["untyped_required"]:
+            invalid = True  # a required file or choice is left empty: that gets it wrong
         if not invalid and not required:
             # Every field is optional free text: nothing to get wrong, so what was typed must
             # be taken (and shown back), the page staying as it was.

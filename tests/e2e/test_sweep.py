@@ -31,14 +31,6 @@ EXCEPTIONS: list[dict] = [
         "dialog; during the per-role passes it would take away a role still to be swept.",
         "confirm_only": True,
     },
-    {
-        "kind": "form",
-        "path": r"^/playground/transcription/$",
-        "detail": r"/playground/transcription/",
-        "reason": "Its only free text (language) is optional, but the form also needs a model and "
-        "an audio file, which the sweep does not fill, so it cannot be 'taken'; the refusals in "
-        "place (422, typed values kept) are proved in tests/playground/test_audio.py.",
-    },
 ]
 
 
