@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 from django.utils import timezone
+from kombu import Exchange, Queue
 
 from apps.accounts.models import Organisation
 from apps.keys.models import Key, KeyUsageSnapshot
@@ -120,8 +121,14 @@ def test_a_sync_killed_mid_pass_is_taken_over_within_a_minute_and_loses_nothing(
 
     first = group.start("worker", "--pool=solo", "--without-gossip", "--without-mingle",
                         ready="ready.")  # fmt: skip
+    # The queue is declared with the message: published before the worker has bound it (a
+    # race its "ready." line does not rule out), a Redis message would be dropped.
+    declared = Queue(queue, Exchange(queue, type="direct"), routing_key=queue)
     Celery("itest", broker=REDIS_URL).send_task(
-        "apps.syncs.tasks.sync_stream", args=[organisation.pk, "keys", "manual"], queue=queue
+        "apps.syncs.tasks.sync_stream",
+        args=[organisation.pk, "keys", "manual"],
+        queue=queue,
+        declare=[declared],
     )
 
     def mid_pass():

@@ -68,3 +68,12 @@ def test_outsider_sees_none_of_another_organisations_members(client_for, outside
     assert someone.label not in client_for(outsider).get(LIST).content.decode()
     url = reverse("org_members:detail", args=[someone.user_id])
     assert client_for(outsider).get(url).status_code == 404
+
+
+def test_the_hand_linking_page_is_offered_only_to_who_may_open_it(
+    client_for, finance, admin, mirrored
+):
+    link = reverse("spend:identities")
+    assert link not in client_for(finance).get(LIST).content.decode()
+    assert client_for(finance).get(link).status_code == 403
+    assert link in client_for(admin).get(LIST).content.decode()
