@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from celery import Celery
 from django.db import connections
 
 from apps.accounts.models import ConnectionStatus, Organisation
@@ -85,14 +84,12 @@ def worker():
 
 
 def test_worker_process_checks_the_connection_against_the_sandbox(
-    live_server, organisation, worker, monkeypatch
+    live_server, organisation, worker, sender
 ):
     queue, process, output = worker
     Organisation.objects.filter(pk=organisation.pk).update(
         base_url=f"{live_server.url}/sandbox/api/v1"
     )
-    monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)  # Celery prefers this variable to broker=
-    sender = Celery("itest", broker=REDIS_URL)
     sender.send_task(
         "apps.syncs.tasks.sync_stream", args=[organisation.pk, "connection"], queue=queue
     )

@@ -18,7 +18,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from celery import Celery
 
 from apps.accounts.models import Organisation
 from apps.audit.context import Actor
@@ -76,7 +75,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def test_a_worker_killed_mid_poll_loses_nothing_and_records_nothing_twice(
-    live_server, organisation, sandbox_account, settings, monkeypatch
+    live_server, organisation, sandbox_account, settings, sender
 ):
     account, _ = sandbox_account
     settings.SANDBOX_VIDEO_SECONDS = 6
@@ -105,8 +104,6 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_records_nothing_twice(
     Account.objects.filter(pk=account.pk).update(fault="latency_ms=1500")
 
     queue = f"itest-video-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)
-    sender = Celery("itest", broker=REDIS_URL)
 
     def beat() -> None:
         poller.videos_dispatch(
