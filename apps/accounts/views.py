@@ -28,7 +28,7 @@ from apps.accounts.roles import ROLES_GRANTABLE_BY, Perm, Role, roles_with
 from apps.accounts.selectors import security_summary
 from apps.audit.context import Actor
 from apps.core.errors import ConsoleError
-from apps.core.kit import finish, form_fail, refuse, render_form, render_page, toast
+from apps.core.kit import finish, form_fail, refuse, render_form, render_page, saved, toast
 
 
 class ConsoleLoginView(LoginView):
@@ -262,10 +262,13 @@ def security(request: HttpRequest) -> HttpResponse:
         except ConsoleError as exc:
             form_fail(form, exc)
         else:
-            if not request.htmx:
-                return finish(request, reverse("accounts:security"), "Security settings saved.")
-            response = render(request, "accounts/security.html#security-form", {"form": form})
-            return toast(response, "Security settings saved.")
+            return saved(
+                request,
+                back=reverse("accounts:security"),
+                part="accounts/security.html#security-form",
+                context=lambda: {"form": form},
+                message="Security settings saved.",
+            )
     context = {
         "form": form,
         "summary": security_summary(organisation),

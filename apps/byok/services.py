@@ -7,21 +7,19 @@ credential's public fields and its masked ``label`` before and after.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.context import Actor
-from apps.audit.services import audit_record
 from apps.byok.models import ByokCredential
 from apps.core.times import as_datetime
 from apps.gateway import byok as gateway_byok
-from apps.gateway.errors import BadRequest, NotFound, UpstreamError
+from apps.gateway.errors import UpstreamError
 from apps.syncs.mirror import upsert
 from apps.syncs.runner import SyncContext
+from apps.syncs.writes import MirrorWrites, named_field
 from apps.workspaces.services import mirror_each_workspace
 
 TARGET = "byok_credential"
@@ -135,36 +133,21 @@ def snapshot(c: ByokCredential) -> dict[str, Any]:
     }
 
 
-def _audit(actor: Actor, action: str, c: ByokCredential, *, before=None, after=None) -> None:
-    audit_record(
-        actor,
-        action=action,
-        target_type=TARGET,
-        target_id=c.byok_id,
-        target_label=f"{c.provider}: {c.display_name}",
-        before=before,
-        after=after,
-    )
-
-
-def _scrubbed(exc: UpstreamError, secret: str | None) -> UpstreamError:
-    """The refusal, with the secret cut out of anything upstream said, on its field."""
-    if secret:
-        for value in {secret, secret.strip()}:
-            if value:
-                exc.upstream_message = exc.upstream_message.replace(value, "[redacted]")
-                exc.message = exc.message.replace(value, "[redacted]")
-    if exc.field is None and isinstance(exc, BadRequest):
-        said = exc.upstream_message.lower()
-        exc.field = next((f for f in FIELDS if said.startswith(f) or f"{f} " in said), None)
+def _on_field(exc: UpstreamError) -> UpstreamError:
+    if exc.field is None:
+        exc.field = named_field(exc, FIELDS)
     return exc
 
 
-def _call(secret: str | None, operation):
-    try:
-        return operation()
-    except UpstreamError as exc:
-        raise _scrubbed(exc, secret) from None
+WRITES = MirrorWrites(
+    noun="credential",
+    target=TARGET,
+    target_id=lambda c: c.byok_id,
+    label=lambda c: f"{c.provider}: {c.display_name}",
+    store=credential_store,
+    snapshot=snapshot,
+    explain=_on_field,
+)
 
 
 def byok_create(actor: Actor, *, provider: str, key: str, **fields: Any) -> ByokCredential:
@@ -173,14 +156,12 @@ def byok_create(actor: Actor, *, provider: str, key: str, **fields: Any) -> Byok
     # Omitted means upstream's default: no name, the default workspace, no restriction, no
     # declaration. (An empty allowlist is refused upstream; the forms send None instead.)
     body = {k: v for k, v in fields.items() if v is not None and v != ""}
-    data = _call(
-        key,
+    return WRITES.create(
+        actor,
+        "byok.create",
         lambda: gateway_byok.byok_create(actor.organisation, provider=provider, key=key, **body),
+        secrets=[key],
     )
-    with transaction.atomic():
-        credential = credential_store(actor.organisation, data)
-        _audit(actor, "byok.create", credential, after=snapshot(credential))
-    return credential
 
 
 def byok_update(
@@ -196,21 +177,13 @@ def byok_update(
 
 
 def _patch(actor, credential, action, changes, *, secret) -> ByokCredential:
-    before = snapshot(credential)
-    try:
-        data = _call(
-            secret,
-            lambda: gateway_byok.byok_update(actor.organisation, credential.byok_id, **changes),
-        )
-    except NotFound:
-        credential.delete()
-        raise NotFound(
-            "This credential no longer exists upstream; the list has been updated."
-        ) from None
-    with transaction.atomic():
-        credential = credential_store(actor.organisation, data)
-        _audit(actor, action, credential, before=before, after=snapshot(credential))
-    return credential
+    return WRITES.update(
+        actor,
+        credential,
+        action,
+        lambda: gateway_byok.byok_update(actor.organisation, credential.byok_id, **changes),
+        secrets=[secret],
+    )
 
 
 def byok_rotate(actor: Actor, credential: ByokCredential, *, key: str) -> ByokCredential:
@@ -239,12 +212,12 @@ def byok_set_fallback(actor: Actor, credential: ByokCredential, fallback: bool) 
 
 
 def byok_delete(actor: Actor, credential: ByokCredential) -> None:
-    before = snapshot(credential)
-    with contextlib.suppress(NotFound):  # already gone upstream: the mirror catches up
-        _call(None, lambda: gateway_byok.byok_delete(actor.organisation, credential.byok_id))
-    with transaction.atomic():
-        _audit(actor, "byok.delete", credential, before=before)
-        credential.delete()
+    WRITES.delete(
+        actor,
+        credential,
+        "byok.delete",
+        lambda: gateway_byok.byok_delete(actor.organisation, credential.byok_id),
+    )
 
 
 def byok_move_to_end(actor: Actor, credential: ByokCredential, *, key: str) -> ByokCredential:

@@ -7,7 +7,6 @@ reports then mask it) and ``never_cache``; no response ever carries the secret b
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -23,13 +22,14 @@ from apps.core.errors import ConsoleError
 from apps.core.kit import (
     can,
     confirm_dialog,
+    edit_in_place,
     finish,
     form_fail,
     posted,
     refuse,
     render_form,
     render_page,
-    toast,
+    saved,
 )
 from apps.syncs.selectors import stream_status
 from apps.workspaces.selectors import workspace_choices, workspace_names
@@ -141,20 +141,18 @@ def byok_detail(request: HttpRequest, byok_id: str) -> HttpResponse:
     if request.method == "POST" and not manage:
         return role_refused(request)
     form = _edit_form(request, credential, request.POST or None) if manage else None
-    if request.method == "POST" and form.is_valid():
-        try:
-            credential = services.byok_update(
-                Actor.from_request(request), credential, **form.changes(credential)
-            )
-        except ConsoleError as exc:
-            form_fail(form, exc)
-        else:
-            if not request.htmx:
-                return finish(request, reverse("byok:detail", args=[credential.byok_id]), "Saved.")
-            context = _detail_context(request, credential, _edit_form(request, credential))
-            return toast(render(request, "byok/detail.html#settings", context), "Saved.")
-    return render_form(
-        request, "byok/detail.html", _detail_context(request, credential, form), partial="settings"
+    return edit_in_place(
+        request,
+        form,
+        lambda: services.byok_update(
+            Actor.from_request(request), credential, **form.changes(credential)
+        ),
+        current=credential,
+        template="byok/detail.html",
+        context=lambda c, form: _detail_context(
+            request, c, form or (_edit_form(request, c) if manage else None)
+        ),
+        back=lambda c: reverse("byok:detail", args=[c.byok_id]),
     )
 
 
@@ -177,22 +175,11 @@ def _detail_context(request: HttpRequest, credential: ByokCredential, form) -> d
 @sensitive_post_parameters("key")
 @require_http_methods(["GET", "POST"])
 def byok_rotate(request: HttpRequest, byok_id: str) -> HttpResponse:
-    credential = _credential(request, byok_id)
-    form = forms.RotateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            credential = services.byok_rotate(
-                Actor.from_request(request), credential, key=form.cleaned_data["key"]
-            )
-        except ConsoleError as exc:
-            form_fail(form, exc)
-        else:
-            message = f"Key replaced; it now shows as {credential.label}."
-            return finish(
-                request, reverse(LIST), f"{message} {TRIMMED}" if form.secret_trimmed else message
-            )
-    context = {"credential": credential, "form": form, "trimmed": form.secret_trimmed}
-    return render_form(request, "byok/rotate.html", context, partial="modal")
+    def rotate(actor: Actor, credential: ByokCredential, key: str) -> str:
+        credential = services.byok_rotate(actor, credential, key=key)
+        return f"Key replaced; it now shows as {credential.label}."
+
+    return _with_secret(request, byok_id, "byok/rotate.html", rotate)
 
 
 @org_view(Perm.MANAGE_BYOK)
@@ -201,27 +188,41 @@ def byok_rotate(request: HttpRequest, byok_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def byok_move(request: HttpRequest, byok_id: str) -> HttpResponse:
     """Move a credential to the end of its part of the try order (its secret pasted again)."""
+
+    def move(actor: Actor, credential: ByokCredential, key: str) -> str:
+        fresh = services.byok_move_to_end(actor, credential, key=key)
+        return f"{fresh.label} is now tried last in its part."
+
+    return _with_secret(request, byok_id, "byok/move.html", move)
+
+
+def _with_secret(request: HttpRequest, byok_id: str, template: str, act) -> HttpResponse:
+    """A dialog where the secret is pasted again: ``act`` runs the write and says what it
+    did; a refusal lands on the form (the secret is never typed back)."""
     credential = _credential(request, byok_id)
     form = forms.RotateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            fresh = services.byok_move_to_end(
-                Actor.from_request(request), credential, key=form.cleaned_data["key"]
-            )
+            message = act(Actor.from_request(request), credential, form.cleaned_data["key"])
         except ConsoleError as exc:
             form_fail(form, exc)
         else:
-            return finish(request, reverse(LIST), f"{fresh.label} is now tried last in its part.")
+            return finish(
+                request, reverse(LIST), f"{message} {TRIMMED}" if form.secret_trimmed else message
+            )
     context = {"credential": credential, "form": form, "trimmed": form.secret_trimmed}
-    return render_form(request, "byok/move.html", context, partial="modal")
+    return render_form(request, template, context, partial="modal")
 
 
 def _after_action(request: HttpRequest, credential: ByokCredential, message: str) -> HttpResponse:
     """The list again (its results), with a toast; a plain form post lands on the list."""
-    if not request.htmx:
-        return finish(request, reverse(LIST), message)
-    response = render(request, "byok/list.html#results", _list_context(request))
-    return toast(response, message)
+    return saved(
+        request,
+        back=reverse(LIST),
+        part="byok/list.html#results",
+        context=lambda: _list_context(request),
+        message=message,
+    )
 
 
 @org_view(Perm.MANAGE_BYOK)

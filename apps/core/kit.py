@@ -18,6 +18,7 @@ its message in the session (Django messages), so it shows on the page the browse
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -85,6 +86,56 @@ def finish(request: HttpRequest, to: str, message: str = "", *, level: str = "su
     if getattr(request, "htmx", None):
         return HttpResponseClientRedirect(to)
     return redirect(to)
+
+
+def saved(
+    request: HttpRequest,
+    *,
+    back: str,
+    part: str,
+    context: Callable[[], dict],
+    message: str,
+    level: str = "success",
+) -> HttpResponse:
+    """A write is done where the person stands: htmx swaps ``part`` (``page.html#partial``)
+    in again, built from ``context()``, with ``message`` as a toast; a plain form post goes
+    to ``back`` with the message shown there."""
+    if not getattr(request, "htmx", None):
+        return finish(request, back, message, level=level)
+    return toast(render(request, part, context()), message, level)
+
+
+def edit_in_place(
+    request: HttpRequest,
+    form,
+    save: Callable[[], Any],
+    *,
+    current: Any,
+    template: str,
+    context: Callable[[Any, Any], dict],
+    back: Callable[[Any], str],
+    partial: str = "settings",
+    message: str = "Saved.",
+) -> HttpResponse:
+    """A page's settings form (its template's ``partial``). A valid POST runs ``save`` (a
+    service call that returns the saved object) and the part comes back built from
+    ``context(saved, None)`` (None: a fresh form), with ``message``; a plain post lands on
+    ``back(saved)``. A refusal lands on the form, in place; otherwise the page, with
+    ``context(current, form)``, 422 when the form was refused."""
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            obj = save()
+        except ConsoleError as exc:
+            form_fail(form, exc)
+        else:
+            return saved(
+                request,
+                back=back(obj),
+                part=f"{template}#{partial}",
+                context=lambda: context(obj, None),
+                message=message,
+            )
+    return render_form(request, template, context(current, form), partial=partial)
 
 
 def posted(request: HttpRequest):

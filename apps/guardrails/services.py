@@ -7,7 +7,6 @@ fails part-way leaves the mirror true and says which items were applied.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.context import Actor
-from apps.audit.services import audit_outside_changes, audit_record
+from apps.audit.services import audit_outside_changes
 from apps.core.times import as_datetime
 from apps.gateway import guardrails as gateway_guardrails
-from apps.gateway.errors import BadRequest, NotFound, UpstreamError
+from apps.gateway.errors import BadRequest, UpstreamError
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.syncs.runner import SyncContext
+from apps.syncs.writes import MirrorWrites, named_field
 from apps.workspaces.models import Workspace
 
 TARGET = "guardrail"
@@ -198,75 +198,60 @@ def snapshot(g: Guardrail) -> dict[str, Any]:
     }
 
 
-def _audit(actor: Actor, action: str, g: Guardrail, *, before=None, after=None) -> None:
-    audit_record(
-        actor,
-        action=action,
-        target_type=TARGET,
-        target_id=g.guardrail_id,
-        target_label=g.name,
-        before=before,
-        after=after,
-    )
-
-
 def _on_field(exc: UpstreamError) -> UpstreamError:
     if exc.field is None and isinstance(exc, BadRequest):
         said = exc.upstream_message.lower()
         if "regex" in said or "pattern" in said:
             exc.field = "content_filters"
         else:
-            exc.field = next((f for f in FIELDS if said.startswith(f) or f" {f} " in said), None)
+            exc.field = named_field(exc, FIELDS)
     return exc
 
 
-def _call(operation):
-    try:
-        return operation()
-    except UpstreamError as exc:
-        raise _on_field(exc) from None
+WRITES = MirrorWrites(
+    noun="guardrail",
+    target=TARGET,
+    target_id=lambda g: g.guardrail_id,
+    label=lambda g: g.name,
+    store=guardrail_store,
+    snapshot=snapshot,
+    explain=_on_field,
+)
 
 
 def guardrail_create(actor: Actor, *, name: str, **fields: Any) -> Guardrail:
     """Create a guardrail upstream (in ``workspace_id``) and mirror it."""
     body = {k: v for k, v in fields.items() if v is not None and v != ""}
-    data = _call(lambda: gateway_guardrails.guardrail_create(actor.organisation, name=name, **body))
-    with transaction.atomic():
-        g = guardrail_store(actor.organisation, data)
-        _audit(actor, "guardrail.create", g, after=snapshot(g))
-    return g
+    return WRITES.create(
+        actor,
+        "guardrail.create",
+        lambda: gateway_guardrails.guardrail_create(actor.organisation, name=name, **body),
+    )
 
 
 def guardrail_update(actor: Actor, g: Guardrail, **changes: Any) -> Guardrail:
     if not changes:
         return g
-    before = snapshot(g)
-    try:
-        data = _call(
-            lambda: gateway_guardrails.guardrail_update(
-                actor.organisation, g.guardrail_id, **changes
-            )
-        )
-    except NotFound:
-        g.delete()
-        raise NotFound(
-            "This guardrail no longer exists upstream; the list has been updated."
-        ) from None
-    with transaction.atomic():
-        g = guardrail_store(actor.organisation, data)
-        _audit(actor, "guardrail.update", g, before=before, after=snapshot(g))
-    return g
+    return WRITES.update(
+        actor,
+        g,
+        "guardrail.update",
+        lambda: gateway_guardrails.guardrail_update(actor.organisation, g.guardrail_id, **changes),
+    )
 
 
 def guardrail_delete(actor: Actor, g: Guardrail) -> None:
-    before = snapshot(g)
-    with contextlib.suppress(NotFound):
-        _call(lambda: gateway_guardrails.guardrail_delete(actor.organisation, g.guardrail_id))
-    with transaction.atomic():
-        _audit(actor, "guardrail.delete", g, before=before)
+    def forget() -> None:
         for model in (GuardrailKeyAssignment, GuardrailMemberAssignment):
             model.objects.filter(organisation=g.organisation, guardrail_id=g.guardrail_id).delete()
-        g.delete()
+
+    WRITES.delete(
+        actor,
+        g,
+        "guardrail.delete",
+        lambda: gateway_guardrails.guardrail_delete(actor.organisation, g.guardrail_id),
+        forget=forget,
+    )
 
 
 # --- assignments -----------------------------------------------------------------------------
@@ -330,7 +315,7 @@ def _change(actor: Actor, g: Guardrail, kind: _Kind, ids: list[str], *, assign: 
         replaced = held_elsewhere(g, kind, batch) if assign else {}
         operation = getattr(gateway_guardrails, kind.assign if assign else kind.unassign)
         try:
-            _call(lambda b=batch, op=operation: op(actor.organisation, g.guardrail_id, b))
+            WRITES.call(lambda b=batch, op=operation: op(actor.organisation, g.guardrail_id, b))
         except UpstreamError as exc:
             outcome.error, outcome.failed = exc, outcome.failed + batch
             continue
@@ -352,7 +337,7 @@ def _change(actor: Actor, g: Guardrail, kind: _Kind, ids: list[str], *, assign: 
             else:
                 mine.filter(guardrail_id=g.guardrail_id, **{f"{kind.column}__in": batch}).delete()
             verb = "assign" if assign else "unassign"
-            _audit(
+            WRITES.audit(
                 actor,
                 f"guardrail.{verb}_{kind.noun}",
                 g,
@@ -384,14 +369,12 @@ def guardrail_default_configure(actor: Actor, workspace: Workspace) -> Guardrail
     """Set up a workspace's default guardrail: upstream holds one per workspace that does
     nothing until it is first edited (a PATCH makes it real); it then applies to every key
     and member of the workspace."""
-    data = _call(
+    return WRITES.create(
+        actor,
+        "guardrail.default_configure",
         lambda: gateway_guardrails.guardrail_update(
             actor.organisation,
             workspace.default_guardrail_id,
             name=f"{workspace.name} default",
-        )
+        ),
     )
-    with transaction.atomic():
-        g = guardrail_store(actor.organisation, data)
-        _audit(actor, "guardrail.default_configure", g, after=snapshot(g))
-    return g

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,13 +17,13 @@ from apps.core.errors import ConsoleError
 from apps.core.kit import (
     can,
     confirm_dialog,
+    edit_in_place,
     finish,
     form_fail,
     posted,
     refuse,
     render_form,
     render_page,
-    toast,
 )
 from apps.guardrails import forms, selectors, services
 from apps.guardrails.models import Guardrail
@@ -144,26 +143,19 @@ def guardrail_detail(request: HttpRequest, guardrail_id: str) -> HttpResponse:
     g = _guardrail(request, guardrail_id)
     if request.method == "POST" and not can(request, Perm.MANAGE_GUARDRAILS):
         return role_refused(request)
-    extra = {}
+    form = None
     if request.method == "POST":
         form = _form(request, request.POST, editing=True)
-        extra["form"] = form
         if form.is_valid() and not form.cleaned_data["accept_blocking"]:
             _warn_blocking(form, g)
-        if form.is_valid():
-            try:
-                g = services.guardrail_update(Actor.from_request(request), g, **form.changes(g))
-            except ConsoleError as exc:
-                form_fail(form, exc)
-            else:
-                if not request.htmx:
-                    return finish(request, _detail_url(g), "Saved.")
-                response = render(
-                    request, "guardrails/detail.html#settings", _detail_context(request, g)
-                )
-                return toast(response, "Saved.")
-    return render_form(
-        request, "guardrails/detail.html", _detail_context(request, g, **extra), partial="settings"
+    return edit_in_place(
+        request,
+        form,
+        lambda: services.guardrail_update(Actor.from_request(request), g, **form.changes(g)),
+        current=g,
+        template="guardrails/detail.html",
+        context=lambda g, form: _detail_context(request, g, **({"form": form} if form else {})),
+        back=_detail_url,
     )
 
 

@@ -7,23 +7,21 @@ upstream says back is scrubbed of what was typed.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.context import Actor
-from apps.audit.services import audit_record
 from apps.core.times import as_datetime
 from apps.gateway import observability as gateway
-from apps.gateway.errors import BadRequest, Conflict, NotFound, UpstreamError
+from apps.gateway.errors import BadRequest, Conflict, UpstreamError
 from apps.observability.models import Destination
 from apps.observability.types import HEADERS, READ_ONLY, SECRETS
 from apps.syncs.mirror import upsert
 from apps.syncs.runner import SyncContext
+from apps.syncs.writes import MirrorWrites
 from apps.workspaces.services import mirror_each_workspace
 
 TARGET = "observability_destination"
@@ -150,24 +148,9 @@ def snapshot(d: Destination) -> dict[str, Any]:
     }
 
 
-def _audit(actor: Actor, action: str, d: Destination, *, before=None, after=None) -> None:
-    audit_record(
-        actor,
-        action=action,
-        target_type=TARGET,
-        target_id=d.destination_id,
-        target_label=f"{d.type}: {d.display_name}",
-        before=before,
-        after=after,
-    )
-
-
-def _scrubbed(exc: UpstreamError, secrets: list[str]) -> UpstreamError:
-    """The refusal with every typed secret cut out, on the field it names."""
-    for value in secrets:
-        if value:
-            exc.upstream_message = exc.upstream_message.replace(value, "[redacted]")
-            exc.message = exc.message.replace(value, "[redacted]")
+def _on_field(exc: UpstreamError) -> UpstreamError:
+    """A refusal on the field it names (``config.apiKey`` → ``config_apiKey``); the cap on
+    destinations per type said plainly."""
     if exc.field is None and isinstance(exc, BadRequest):
         said = exc.upstream_message
         if match := CONFIG_FIELD.search(said):
@@ -183,11 +166,15 @@ def _scrubbed(exc: UpstreamError, secrets: list[str]) -> UpstreamError:
     return exc
 
 
-def _call(secrets: list[str], operation):
-    try:
-        return operation()
-    except UpstreamError as exc:
-        raise _scrubbed(exc, secrets) from None
+WRITES = MirrorWrites(
+    noun="destination",
+    target=TARGET,
+    target_id=lambda d: d.destination_id,
+    label=lambda d: f"{d.type}: {d.display_name}",
+    store=destination_store,
+    snapshot=snapshot,
+    explain=_on_field,
+)
 
 
 def destination_create(
@@ -196,14 +183,12 @@ def destination_create(
     """Create a destination upstream and mirror it. ``body``: the POST fields (``config``
     with its secrets); ``secrets``: the typed secret values, to scrub from errors."""
     fields = {k: v for k, v in body.items() if v is not None}
-    data = _call(
-        list(secrets),
+    return WRITES.create(
+        actor,
+        "observability.create",
         lambda: gateway.destination_create(actor.organisation, type_=type_, **fields),
+        secrets=secrets,
     )
-    with transaction.atomic():
-        destination = destination_store(actor.organisation, data)
-        _audit(actor, "observability.create", destination, after=snapshot(destination))
-    return destination
 
 
 def destination_update(
@@ -216,23 +201,15 @@ def destination_update(
 ) -> Destination:
     """PATCH a destination: ``config`` is merged upstream (a secret left out is kept);
     ``api_key_hashes``/``filter_rules`` set to None clear them."""
-    before = snapshot(destination)
-    try:
-        data = _call(
-            list(secrets),
-            lambda: gateway.destination_update(
-                actor.organisation, destination.destination_id, **changes
-            ),
-        )
-    except NotFound:
-        destination.delete()
-        raise NotFound(
-            "This destination no longer exists upstream; the list has been updated."
-        ) from None
-    with transaction.atomic():
-        destination = destination_store(actor.organisation, data)
-        _audit(actor, action, destination, before=before, after=snapshot(destination))
-    return destination
+    return WRITES.update(
+        actor,
+        destination,
+        action,
+        lambda: gateway.destination_update(
+            actor.organisation, destination.destination_id, **changes
+        ),
+        secrets=secrets,
+    )
 
 
 def destination_set_enabled(actor: Actor, destination: Destination, enabled: bool) -> Destination:
@@ -245,11 +222,9 @@ def destination_set_enabled(actor: Actor, destination: Destination, enabled: boo
 
 
 def destination_delete(actor: Actor, destination: Destination) -> None:
-    before = snapshot(destination)
-    with contextlib.suppress(NotFound):  # already gone upstream: the mirror catches up
-        _call(
-            [], lambda: gateway.destination_delete(actor.organisation, destination.destination_id)
-        )
-    with transaction.atomic():
-        _audit(actor, "observability.delete", destination, before=before)
-        destination.delete()
+    WRITES.delete(
+        actor,
+        destination,
+        "observability.delete",
+        lambda: gateway.destination_delete(actor.organisation, destination.destination_id),
+    )

@@ -26,6 +26,7 @@ from apps.core.kit import (
     refuse,
     render_form,
     render_page,
+    saved,
     toast,
 )
 from apps.observability import forms, selectors, services, types
@@ -213,10 +214,12 @@ def destination_toggle(request: HttpRequest, destination_id: str) -> HttpRespons
     except ConsoleError as exc:
         return refuse(request, exc, back=reverse(LIST))
     message = f"{destination.display_name} {'enabled' if enabled else 'disabled'}."
-    if not request.htmx:
-        return finish(request, reverse(LIST), message)
-    return toast(
-        render(request, "observability/list.html#results", _list_context(request)), message
+    return saved(
+        request,
+        back=reverse(LIST),
+        part="observability/list.html#results",
+        context=lambda: _list_context(request),
+        message=message,
     )
 
 

@@ -21,6 +21,12 @@ class _KeyChoice(forms.Form):
         label="Run it with my session key",
         help_text="The key of yours you pasted for this session (Inference key page).",
     )
+    # The input fields after the model, one row each; a row of several sits side by side
+    # (``playground/_form.html``).
+    layout: tuple[tuple[str, ...], ...] = ()
+
+    def rows(self) -> list[list[forms.BoundField]]:
+        return [[self[name] for name in row] for row in self.layout]
 
 
 class ChatForm(PickersMixin, _KeyChoice):
@@ -42,6 +48,7 @@ def _lines(text: str) -> list[str]:
 
 
 class EmbeddingsForm(PickersMixin, _KeyChoice):
+    layout = (("inputs",), ("dimensions",))
     model = ModelChoiceField(modality="embeddings", required=True, label="Model")
     inputs = forms.CharField(
         max_length=20_000,
@@ -67,6 +74,7 @@ class EmbeddingsForm(PickersMixin, _KeyChoice):
 
 
 class RerankForm(PickersMixin, _KeyChoice):
+    layout = (("query",), ("documents",))
     model = ModelChoiceField(modality="rerank", required=True, label="Model")
     query = forms.CharField(
         max_length=2_000, label="Query", error_messages={"required": "Type a query."}
@@ -94,6 +102,7 @@ ASPECT_RATIOS = [("", "Model's default")] + [
 
 
 class ImageForm(PickersMixin, _KeyChoice):
+    layout = (("prompt",), ("aspect_ratio", "n"))
     model = ModelChoiceField(modality="image", required=True, label="Model")
     prompt = forms.CharField(
         max_length=8_000,
@@ -106,6 +115,7 @@ class ImageForm(PickersMixin, _KeyChoice):
 
 
 class SpeechForm(PickersMixin, _KeyChoice):
+    layout = (("text",), ("voice", "speed"))
     model = ModelChoiceField(modality="speech", required=True, label="Model")
     text = forms.CharField(
         max_length=4_000,
@@ -138,6 +148,7 @@ MAX_AUDIO_BYTES = 5 * 1024 * 1024
 
 
 class TranscriptionForm(PickersMixin, _KeyChoice):
+    layout = (("audio",), ("language",))
     model = ModelChoiceField(modality="transcription", required=True, label="Model")
     audio = forms.FileField(
         label="Audio file",

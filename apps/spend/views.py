@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +17,7 @@ from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.core.csv import csv_safe_row
 from apps.core.errors import Invalid
-from apps.core.kit import finish, refuse, render_page, toast
+from apps.core.kit import refuse, render_page, saved
 from apps.keys.selectors import creator_user_counts
 from apps.members import selectors as member_selectors
 from apps.members.services import identity_set as identity_set_service
@@ -143,10 +143,13 @@ def settings_update(request: HttpRequest) -> HttpResponse:
     spend_settings_update(
         actor=Actor.from_request(request), organisation=request.organisation, **form.cleaned_data
     )
-    if not request.htmx:
-        return finish(request, reverse("spend:credits"), "Spend settings saved.")
-    response = render(request, "spend/credits.html#settings-form", {"form": form})
-    return toast(response, "Spend settings saved.")
+    return saved(
+        request,
+        back=reverse("spend:credits"),
+        part="spend/credits.html#settings-form",
+        context=lambda: {"form": form},
+        message="Spend settings saved.",
+    )
 
 
 @org_view(Perm.VIEW_DASHBOARD)
@@ -238,7 +241,10 @@ def identity_set(request: HttpRequest, membership_id: int) -> HttpResponse:
         upstream_user_id=upstream_user_id,
     )
     message = f"Saved for {membership.user.email}."
-    if not request.htmx:
-        return finish(request, back, message)
-    response = render(request, "spend/identities.html#table", _identities_context(request))
-    return toast(response, message)
+    return saved(
+        request,
+        back=back,
+        part="spend/identities.html#table",
+        context=lambda: _identities_context(request),
+        message=message,
+    )

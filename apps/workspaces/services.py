@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,10 +17,11 @@ from apps.audit.services import audit_outside_changes, audit_record
 from apps.core.errors import Conflict
 from apps.core.times import as_datetime
 from apps.gateway import workspaces as gateway_workspaces
-from apps.gateway.errors import BadRequest, NotFound, UpstreamError
+from apps.gateway.errors import BadRequest, UpstreamError
 from apps.keys.models import Key
 from apps.spend.models import Budget
 from apps.syncs.runner import SyncContext
+from apps.syncs.writes import MirrorWrites, named_field
 from apps.workspaces.models import Workspace, WorkspaceMember
 
 TARGET = "workspace"
@@ -184,69 +184,48 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
 _VOLATILE = {"created_at", "updated_at", "synced_at", "created_by"}
 
 
-def _audit(actor: Actor, action: str, ws: Workspace, *, before=None, after=None) -> None:
-    audit_record(
-        actor,
-        action=action,
-        target_type=TARGET,
-        target_id=ws.workspace_id,
-        target_label=ws.name,
-        before=before,
-        after=after,
-    )
-
-
 def _on_field(exc: UpstreamError) -> UpstreamError:
     """Put an upstream 400 on the field it names (``slug must be …`` → ``slug``)."""
     if exc.field is None and isinstance(exc, BadRequest):
-        said = exc.upstream_message.lower()
-        exc.field = next((f for f in FIELDS if said.startswith(f) or f" {f} " in said), None)
-        if exc.field is None and "slug" in said:
+        exc.field = named_field(exc, FIELDS)
+        if exc.field is None and "slug" in exc.upstream_message.lower():
             exc.field = "slug"
     return exc
 
 
-def _call(operation):
-    try:
-        return operation()
-    except UpstreamError as exc:
-        raise _on_field(exc) from None
+WRITES = MirrorWrites(
+    noun="workspace",
+    target=TARGET,
+    target_id=lambda ws: ws.workspace_id,
+    label=lambda ws: ws.name,
+    store=workspace_store,
+    snapshot=snapshot,
+    explain=_on_field,
+)
 
 
 def workspace_create(actor: Actor, *, name: str, slug: str, **settings: Any) -> Workspace:
     """Create a workspace upstream and mirror it; empty settings take upstream's defaults."""
     body = {k: v for k, v in settings.items() if v not in (None, "", [])}
-    data = _call(
+    return WRITES.create(
+        actor,
+        "workspace.create",
         lambda: gateway_workspaces.workspace_create(
             actor.organisation, name=name, slug=slug, **body
-        )
+        ),
     )
-    with transaction.atomic():
-        ws = workspace_store(actor.organisation, data)
-        _audit(actor, "workspace.create", ws, after=snapshot(ws))
-    return ws
 
 
 def workspace_update(actor: Actor, ws: Workspace, **changes: Any) -> Workspace:
     """PATCH the changed settings (``None`` clears a nullable one)."""
     if not changes:
         return ws
-    before = snapshot(ws)
-    try:
-        data = _call(
-            lambda: gateway_workspaces.workspace_update(
-                actor.organisation, ws.workspace_id, **changes
-            )
-        )
-    except NotFound:
-        ws.delete()
-        raise NotFound(
-            "This workspace no longer exists upstream; the list has been updated."
-        ) from None
-    with transaction.atomic():
-        ws = workspace_store(actor.organisation, data)
-        _audit(actor, "workspace.update", ws, before=before, after=snapshot(ws))
-    return ws
+    return WRITES.update(
+        actor,
+        ws,
+        "workspace.update",
+        lambda: gateway_workspaces.workspace_update(actor.organisation, ws.workspace_id, **changes),
+    )
 
 
 def active_keys(ws: Workspace):
@@ -266,18 +245,22 @@ def workspace_delete(actor: Actor, ws: Workspace) -> None:
             "workspace first.",
             field="confirm",
         )
-    before = snapshot(ws)
-    with contextlib.suppress(NotFound):  # already gone upstream: the mirror catches up
-        _call(lambda: gateway_workspaces.workspace_delete(actor.organisation, ws.workspace_id))
-    with transaction.atomic():
-        _audit(actor, "workspace.delete", ws, before=before)
+
+    def forget() -> None:
         WorkspaceMember.objects.filter(
             organisation=ws.organisation, workspace_id=ws.workspace_id
         ).delete()
         Budget.objects.filter(
             organisation=ws.organisation, kind=Budget.Kind.WORKSPACE, workspace_id=ws.workspace_id
         ).delete()
-        ws.delete()
+
+    WRITES.delete(
+        actor,
+        ws,
+        "workspace.delete",
+        lambda: gateway_workspaces.workspace_delete(actor.organisation, ws.workspace_id),
+        forget=forget,
+    )
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -306,7 +289,7 @@ def _members_change(actor: Actor, ws: Workspace, user_ids: list[str], *, add: bo
             outcome.failed += batch
             continue
         try:
-            _call(lambda b=batch: call(actor.organisation, ws.workspace_id, b))
+            WRITES.call(lambda b=batch: call(actor.organisation, ws.workspace_id, b))
         except UpstreamError as exc:
             outcome.error, outcome.failed = exc, outcome.failed + batch
             continue
@@ -328,12 +311,10 @@ def _members_change(actor: Actor, ws: Workspace, user_ids: list[str], *, add: bo
                 WorkspaceMember.objects.filter(
                     organisation=ws.organisation, workspace_id=ws.workspace_id, user_id__in=batch
                 ).delete()
-            audit_record(
+            WRITES.audit(
                 actor,
-                action="workspace.members_add" if add else "workspace.members_remove",
-                target_type=TARGET,
-                target_id=ws.workspace_id,
-                target_label=ws.name,
+                "workspace.members_add" if add else "workspace.members_remove",
+                ws,
                 after={"user_ids": batch},
             )
         outcome.done += batch
@@ -403,13 +384,13 @@ def workspace_budgets_save(
             continue
         try:
             if limit is None:
-                _call(
+                WRITES.call(
                     lambda i=interval: gateway_workspaces.workspace_budget_delete(
                         actor.organisation, ws.workspace_id, i
                     )
                 )
             else:
-                data = _call(
+                data = WRITES.call(
                     lambda i=interval, v=limit: gateway_workspaces.workspace_budget_set(
                         actor.organisation, ws.workspace_id, i, float(v)
                     )

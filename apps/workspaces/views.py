@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,13 +17,14 @@ from apps.core.errors import ConsoleError
 from apps.core.kit import (
     can,
     confirm_dialog,
+    edit_in_place,
     finish,
     form_fail,
     posted,
     refuse,
     render_form,
     render_page,
-    toast,
+    saved,
 )
 from apps.guardrails.services import guardrail_default_configure
 from apps.spend.selectors import budget_lines
@@ -137,21 +137,14 @@ def workspace_detail(request: HttpRequest, workspace_id: str) -> HttpResponse:
     form = None
     if request.method == "POST":
         form = forms.WorkspaceForm(request.POST, organisation=request.organisation)
-        if form.is_valid():
-            try:
-                ws = services.workspace_update(Actor.from_request(request), ws, **form.changes(ws))
-            except ConsoleError as exc:
-                form_fail(form, exc)
-            else:
-                if not request.htmx:
-                    return finish(request, _detail_url(ws), "Saved.")
-                response = render(
-                    request, "workspaces/detail.html#settings", _detail_context(request, ws)
-                )
-                return toast(response, "Saved.")
-    extra = {"form": form} if form is not None else {}
-    return render_form(
-        request, "workspaces/detail.html", _detail_context(request, ws, **extra), partial="settings"
+    return edit_in_place(
+        request,
+        form,
+        lambda: services.workspace_update(Actor.from_request(request), ws, **form.changes(ws)),
+        current=ws,
+        template="workspaces/detail.html",
+        context=lambda ws, form: _detail_context(request, ws, **({"form": form} if form else {})),
+        back=_detail_url,
     )
 
 
@@ -172,12 +165,13 @@ def workspace_budgets(request: HttpRequest, workspace_id: str) -> HttpResponse:
     if form.is_valid():
         outcome = services.workspace_budgets_save(Actor.from_request(request), ws, form.wanted())
         if outcome.error is None:
-            if not request.htmx:
-                return finish(request, _detail_url(ws), "Budgets saved.")
-            response = render(
-                request, "workspaces/detail.html#budgets", _detail_context(request, ws)
+            return saved(
+                request,
+                back=_detail_url(ws),
+                part="workspaces/detail.html#budgets",
+                context=lambda: _detail_context(request, ws),
+                message="Budgets saved.",
             )
-            return toast(response, "Budgets saved.")
         form_fail(form, outcome.error)
         if outcome.done:
             form.add_error(None, _bulk_message(outcome, "budgets", "saved", {}))
@@ -229,10 +223,14 @@ def workspace_members_remove(request: HttpRequest, workspace_id: str) -> HttpRes
     message = _bulk_message(outcome, "members", "removed", labels)
     if outcome.error is not None and not outcome.done:
         return refuse(request, outcome.error, back=_detail_url(ws))
-    if not request.htmx:
-        return finish(request, _detail_url(ws), message)
-    response = render(request, "workspaces/detail.html#members", _detail_context(request, ws))
-    return toast(response, message, "success" if outcome.error is None else "warning")
+    return saved(
+        request,
+        back=_detail_url(ws),
+        part="workspaces/detail.html#members",
+        context=lambda: _detail_context(request, ws),
+        message=message,
+        level="success" if outcome.error is None else "warning",
+    )
 
 
 @org_view(Perm.MANAGE_WORKSPACES)

@@ -16,7 +16,7 @@ from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.audit.selectors import audit_for_target
 from apps.core.errors import ConsoleError
-from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, toast
+from apps.core.kit import can, finish, form_fail, refuse, render_form, render_page, saved, toast
 from apps.keys import forms, selectors
 from apps.keys.models import Key, KeyRotation
 from apps.keys.services import keys as key_services
@@ -121,10 +121,17 @@ def key_detail(request: HttpRequest, key_hash: str) -> HttpResponse:
 
 
 def _row(request: HttpRequest, key: Key, message: str) -> HttpResponse:
-    if not request.htmx:
-        return finish(request, reverse("keys:detail", args=[key.hash]), message)
-    context = {"key": key, "manage": True, "people": people_labels(request.organisation)}
-    return toast(render(request, "keys/list.html#row", context), message)
+    return saved(
+        request,
+        back=reverse("keys:detail", args=[key.hash]),
+        part="keys/list.html#row",
+        context=lambda: {
+            "key": key,
+            "manage": True,
+            "people": people_labels(request.organisation),
+        },
+        message=message,
+    )
 
 
 @org_view(Perm.MANAGE_KEYS)
@@ -147,9 +154,13 @@ def key_disable_own(request: HttpRequest, key_hash: str) -> HttpResponse:
         key = key_services.key_set_disabled(Actor.from_request(request), key, True)
     except ConsoleError as exc:
         return refuse(request, exc, back=reverse("keys:mine"))
-    if not request.htmx:
-        return finish(request, reverse("keys:mine"), f"{key.name} disabled.")
-    return toast(render(request, "keys/mine.html#own_row", {"key": key}), f"{key.name} disabled.")
+    return saved(
+        request,
+        back=reverse("keys:mine"),
+        part="keys/mine.html#own_row",
+        context=lambda: {"key": key},
+        message=f"{key.name} disabled.",
+    )
 
 
 @org_view(Perm.MANAGE_KEYS)
@@ -183,10 +194,13 @@ def key_edit(request: HttpRequest, key_hash: str) -> HttpResponse:
         except ConsoleError as exc:
             form_fail(form, exc)
         else:
-            if not request.htmx:
-                return finish(request, reverse("keys:detail", args=[key.hash]), "Saved.")
-            context = {"key": key, "edit_form": _edit_form(request, key), "saved": True}
-            return toast(render(request, "keys/detail.html#settings", context), "Saved.")
+            return saved(
+                request,
+                back=reverse("keys:detail", args=[key.hash]),
+                part="keys/detail.html#settings",
+                context=lambda: {"key": key, "edit_form": _edit_form(request, key), "saved": True},
+                message="Saved.",
+            )
     context = {"key": key, "edit_form": form}
     return render_page(request, "keys/detail.html", context, partial="settings", status=422)
 
@@ -263,9 +277,13 @@ def rotation_cancel(request: HttpRequest, rotation_id: int) -> HttpResponse:
     except ConsoleError as exc:
         return refuse(request, exc, back=back)
     message = "Rotation cancelled: the old key stays as it is."
-    if not request.htmx:
-        return finish(request, back, message)
-    return toast(render(request, "keys/detail.html#rotation", {"rotation": rotation}), message)
+    return saved(
+        request,
+        back=back,
+        part="keys/detail.html#rotation",
+        context=lambda: {"rotation": rotation},
+        message=message,
+    )
 
 
 # --- hygiene ----------------------------------------------------------------------------------
