@@ -13,7 +13,7 @@ from apps.core.periods import utc_today
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
 from apps.members.models import UpstreamMember
-from apps.members.selectors import people_labels
+from apps.members.selectors import people_labels, upstream_ids_of
 from apps.spend.models import SpendFact
 from apps.workspaces.models import Workspace
 
@@ -221,3 +221,12 @@ def recently_blocked(
         if (allowed is not None and model_id not in allowed) or model_id in ignored:
             out.setdefault(model_id, []).append(names.get(key_hash, key_hash))
     return {m: sorted(set(k)) for m, k in sorted(out.items())}
+
+
+def policy_key(organisation, user, key_hash: str, *, see_keys: bool) -> Key | None:
+    """The key whose effective policy ``user`` may read: any key with ``see_keys``, else only
+    one they own or made upstream; None otherwise (or not mirrored yet)."""
+    key = Key.objects.filter(organisation=organisation, hash=key_hash).first()
+    if key is None or see_keys or key.owner_id == user.pk:
+        return key
+    return key if key.creator_user_id in upstream_ids_of(organisation, user) else None

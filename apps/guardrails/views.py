@@ -30,8 +30,6 @@ from apps.guardrails.models import Guardrail
 from apps.guardrails.policy import can_call
 from apps.guardrails.policy import key_policy as key_policy_of
 from apps.guardrails.syncs import STREAM
-from apps.keys.models import Key
-from apps.members.selectors import upstream_ids_of
 from apps.syncs.selectors import stream_status
 from apps.workspaces.selectors import workspace_choices, workspace_names
 
@@ -278,13 +276,9 @@ def _check(request: HttpRequest) -> dict:
 @require_GET
 def key_policy(request: HttpRequest, key_hash: str) -> HttpResponse:
     """A key's effective policy and "can it call …?"; a member sees only their own keys'."""
-    key = get_for_org(request, Key, hash=key_hash)
     see_keys = can(request, Perm.VIEW_KEYS)
-    if (
-        not see_keys
-        and key.owner_id != request.user.pk
-        and key.creator_user_id not in (upstream_ids_of(request.organisation, request.user))
-    ):
+    key = selectors.policy_key(request.organisation, request.user, key_hash, see_keys=see_keys)
+    if key is None:
         raise Http404("No such key.")
     policy = key_policy_of(key)
     check = _check(request)

@@ -7,6 +7,7 @@ import base64
 import math
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from apps.audit.context import Actor
 from apps.core.errors import Conflict
 from apps.gateway import playground as gateway
 from apps.gateway.errors import UpstreamError
+from apps.gateway.inference import NoCredit, PolicyBlocked
 from apps.inference import services as inference
 from apps.playground.models import PlaygroundRun
 
@@ -38,6 +40,8 @@ class Result:
     finish_reason: str = ""
     error: str = ""
     cut: bool = False
+    # The key a budget, a limit or a guardrail refused (its effective policy explains why).
+    blocked_key: str = ""
     data: dict[str, Any] = field(default_factory=dict)
 
     def take(self, usage: gateway.Usage) -> None:
@@ -65,6 +69,20 @@ def _record(actor: Actor, result: Result) -> None:
 
 def _key(actor: Actor, session, use_session_key: bool):
     return inference.inference_key_for(actor, session=session, prefer_session=use_session_key)
+
+
+BLOCKS = (NoCredit, PolicyBlocked)
+
+
+@contextmanager
+def _blocks_name(key):
+    """A refusal by a limit, a budget or a guardrail carries the key it refused
+    (``exc.key_hash``), so the page can link that key's effective policy."""
+    try:
+        yield
+    except BLOCKS as exc:
+        exc.key_hash = key.key_hash
+        raise
 
 
 # --- chat (streamed) -----------------------------------------------------------------------------
@@ -139,6 +157,8 @@ def _chat(actor: Actor, key, lock: str, *, model, shape, prompt, max_tokens):
     except UpstreamError as exc:
         result.error = exc.user_message
         result.cut = bool(result.text)
+        if isinstance(exc, BLOCKS):
+            result.blocked_key = key.key_hash
     finally:
         cache.delete(lock)
     _record(actor, result)
@@ -166,9 +186,10 @@ def embeddings_run(
     """Embed up to five inputs; the result holds each vector's size and the similarity
     table (the vectors themselves are not kept)."""
     key = _key(actor, session, use_session_key)
-    vectors, usage = gateway.embeddings(
-        key.creds, model=model, inputs=inputs, dimensions=dimensions
-    )
+    with _blocks_name(key):
+        vectors, usage = gateway.embeddings(
+            key.creds, model=model, inputs=inputs, dimensions=dimensions
+        )
     result = Result(PlaygroundRun.Modality.EMBEDDINGS, model=model)
     result.take(usage)
     result.data = {
@@ -192,7 +213,8 @@ def rerank_run(
 ) -> Result:
     """The documents in the order the model ranks them, each with its score."""
     key = _key(actor, session, use_session_key)
-    ranked, usage = gateway.rerank(key.creds, model=model, query=query, documents=documents)
+    with _blocks_name(key):
+        ranked, usage = gateway.rerank(key.creds, model=model, query=query, documents=documents)
     result = Result(PlaygroundRun.Modality.RERANK, model=model)
     result.take(usage)
     result.data = {
@@ -221,9 +243,10 @@ def image_run(
 ) -> Result:
     """Generate images; they are shown (and downloadable) from the answer, never kept."""
     key = _key(actor, session, use_session_key)
-    found, usage = gateway.images(
-        key.creds, model=model, prompt=prompt, n=n, aspect_ratio=aspect_ratio
-    )
+    with _blocks_name(key):
+        found, usage = gateway.images(
+            key.creds, model=model, prompt=prompt, n=n, aspect_ratio=aspect_ratio
+        )
     result = Result(PlaygroundRun.Modality.IMAGE, model=model)
     result.take(usage)
     images = []
@@ -266,7 +289,10 @@ def speech_run(
     """Speak ``text``; the audio is held in the cache for a few minutes for the player (and
     the download), for this person only, then gone."""
     key = _key(actor, session, use_session_key)
-    audio, kind, usage = gateway.speech(key.creds, model=model, text=text, voice=voice, speed=speed)
+    with _blocks_name(key):
+        audio, kind, usage = gateway.speech(
+            key.creds, model=model, text=text, voice=voice, speed=speed
+        )
     result = Result(PlaygroundRun.Modality.SPEECH, model=model)
     result.take(usage)
     token = secrets.token_urlsafe(16)
@@ -300,13 +326,14 @@ def transcription_run(
     """Transcribe one short uploaded file (checked by the form: type and size)."""
     key = _key(actor, session, use_session_key)
     encoded = base64.b64encode(audio.read()).decode()
-    text, usage = gateway.transcription(
-        key.creds,
-        model=model,
-        audio_b64=encoded,
-        audio_format=audio.audio_format,
-        language=language,
-    )
+    with _blocks_name(key):
+        text, usage = gateway.transcription(
+            key.creds,
+            model=model,
+            audio_b64=encoded,
+            audio_format=audio.audio_format,
+            language=language,
+        )
     result = Result(PlaygroundRun.Modality.TRANSCRIPTION, model=model, text=text)
     result.take(usage)
     result.data = {"file": audio.name, "unit_label": "seconds of audio"}

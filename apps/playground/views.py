@@ -12,13 +12,15 @@ import json
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts.access import org_view
 from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.core.errors import ConsoleError
-from apps.core.kit import FORM_INVALID, form_fail, render_form
+from apps.core.kit import FORM_INVALID, can, form_fail, render_form
+from apps.guardrails.selectors import policy_key
 from apps.inference.services import session_key_label
 from apps.playground import forms, selectors, services
 
@@ -33,15 +35,25 @@ TABS = [
 ]
 
 
-def _context(request: HttpRequest, tab: str, form, result=None) -> dict:
+def _context(request: HttpRequest, tab: str, form, result=None, blocked: str = "") -> dict:
     return {
         "tab": tab,
         "tabs": TABS,
         "form": form,
         "result": result,
+        "policy_url": _policy_url(request, blocked or getattr(result, "blocked_key", "")),
         "has_session_key": bool(session_key_label(request.session, request.organisation)),
         "recent": selectors.runs_recent(request.organisation, request.user),
     }
+
+
+def _policy_url(request: HttpRequest, key_hash: str) -> str:
+    """The effective-policy page of the key a block refused, when this person may read it."""
+    if not key_hash:
+        return ""
+    see_keys = can(request, Perm.VIEW_KEYS)
+    key = policy_key(request.organisation, request.user, key_hash, see_keys=see_keys)
+    return reverse("guardrails:key_policy", args=[key.hash]) if key is not None else ""
 
 
 def _form(request: HttpRequest, cls):
@@ -66,17 +78,19 @@ class _NdjsonRun:
             if kind == "text":
                 yield json.dumps({"text": value}) + "\n"
             else:
-                html = render_to_string(
-                    "playground/_result.html", {"result": value}, request=self.request
-                )
+                context = {
+                    "result": value,
+                    "policy_url": _policy_url(self.request, value.blocked_key),
+                }
+                html = render_to_string("playground/_result.html", context, request=self.request)
                 yield json.dumps({"done": True, "html": html}) + "\n"
 
     def close(self) -> None:
         self.run.close()
 
 
-def _chat_refused(request: HttpRequest, form, streaming: bool) -> HttpResponse:
-    context = _context(request, "chat", form)
+def _chat_refused(request: HttpRequest, form, streaming: bool, blocked: str = "") -> HttpResponse:
+    context = _context(request, "chat", form, blocked=blocked)
     if streaming:
         return render(request, "playground/chat.html#play", context, status=FORM_INVALID)
     return render_form(request, "playground/chat.html", context, partial="play")
@@ -103,7 +117,7 @@ def chat(request: HttpRequest) -> HttpResponse:
         )
     except ConsoleError as exc:
         form_fail(form, exc)
-        return _chat_refused(request, form, streaming)
+        return _chat_refused(request, form, streaming, getattr(exc, "key_hash", ""))
     if streaming:
         response = StreamingHttpResponse(
             _NdjsonRun(request, run), content_type="application/x-ndjson"
@@ -123,7 +137,7 @@ def chat(request: HttpRequest) -> HttpResponse:
 def _simple(request: HttpRequest, tab: str, cls, runner, fields: tuple[str, ...]) -> HttpResponse:
     """GET: the empty form; POST: the run's result (or the errors, 422) in place."""
     form = _form(request, cls)
-    result = None
+    result, blocked = None, ""
     if request.method == "POST" and form.is_valid():
         try:
             result = runner(
@@ -134,7 +148,8 @@ def _simple(request: HttpRequest, tab: str, cls, runner, fields: tuple[str, ...]
             )
         except ConsoleError as exc:
             form_fail(form, exc)
-    context = _context(request, tab, form, result)
+            blocked = getattr(exc, "key_hash", "")
+    context = _context(request, tab, form, result, blocked)
     return render_form(request, f"playground/{tab}.html", context, partial="play")
 
 

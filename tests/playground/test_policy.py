@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.inference.services import console_key_for
-from apps.sandbox.models import ApiKey
+from apps.sandbox.models import Account, ApiKey
 from tests.playground.conftest import ndjson
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,7 @@ def test_a_workspace_budget_block_names_the_budget_in_each_chat_shape(
     _block_the_workspace(sandbox_account, console_key_for(actor_for(member), member).key_hash)
     stats = unescape(ndjson(client.post(reverse("playground:chat"), data, **STREAM))[-1]["html"])
     assert "Blocked by the workspace's budget." in stats and "Budget " in stats
+    _assert_links_the_policy(client, stats, console_key_for(actor_for(member), member).key_hash)
 
 
 def test_a_workspace_budget_block_shows_in_the_embeddings_form(
@@ -49,7 +50,9 @@ def test_a_workspace_budget_block_shows_in_the_embeddings_form(
     _block_the_workspace(sandbox_account, console_key_for(actor_for(member), member).key_hash)
     response = client.post(reverse("playground:embeddings"), data, **HTMX)
     assert response.status_code == 422
-    assert "Blocked by the workspace's budget." in unescape(response.content.decode())
+    page = unescape(response.content.decode())
+    assert "Blocked by the workspace's budget." in page
+    _assert_links_the_policy(client, page, console_key_for(actor_for(member), member).key_hash)
 
 
 def test_a_used_up_key_limit_says_so_for_images(client_for, member, catalog, actor_for):
@@ -60,4 +63,22 @@ def test_a_used_up_key_limit_says_so_for_images(client_for, member, catalog, act
     client.post(reverse("playground:images"), data, **HTMX)
     response = client.post(reverse("playground:images"), data, **HTMX)
     assert response.status_code == 422
-    assert "This key's spending limit is used up" in unescape(response.content.decode())
+    page = unescape(response.content.decode())
+    assert "This key's spending limit is used up" in page
+    _assert_links_the_policy(client, page, key.key_hash)
+
+
+def test_an_outage_links_no_policy(client_for, member, catalog, sandbox_account):
+    account, _management = sandbox_account
+    Account.objects.filter(pk=account.pk).update(fault="503")
+    data = {"model": "black-forest-labs/flux-1.1-pro", "prompt": "a boat", "n": "1"}
+    response = client_for(member).post(reverse("playground:images"), data, **HTMX)
+    assert response.status_code == 422
+    assert 'data-testid="policy-link"' not in response.content.decode()
+
+
+def _assert_links_the_policy(client, page: str, key_hash: str) -> None:
+    """The block links its key's effective-policy page, and that page opens for this person."""
+    url = reverse("guardrails:key_policy", args=[key_hash])
+    assert f'href="{url}"' in page
+    assert client.get(url).status_code == 200
