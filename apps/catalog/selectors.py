@@ -133,6 +133,14 @@ def models_lookup(organisation, values: Iterable[str]) -> dict[str, CatalogModel
     return out
 
 
+def model_voices(organisation) -> dict[str, list[str]]:
+    """``model id → its voices`` for each live text-to-speech model that lists them."""
+    rows = CatalogModel.objects.filter(
+        organisation=organisation, gone_at__isnull=True, details__has_key="voices"
+    ).values_list("model_id", "details")
+    return {model_id: list(details["voices"]) for model_id, details in rows if details["voices"]}
+
+
 def model_get(organisation, model_id: str) -> CatalogModel | None:
     """One model by id (or canonical slug), gone or not."""
     return models_lookup(organisation, [model_id]).get(model_id)

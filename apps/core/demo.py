@@ -20,6 +20,7 @@ from apps.audit.models import AuditEntry
 from apps.keys.models import KeyRequest
 from apps.keys.services.requests import key_request_approve, key_request_create
 from apps.members.services import identity_set
+from apps.playground.models import PlaygroundRun, SavedExchange
 from apps.sandbox.models import Account, Member, masked_label
 from apps.sandbox.seed import (
     DEMO_ACCOUNT_ID,
@@ -124,6 +125,26 @@ def _demo_history(demo: Organisation) -> None:
             name="search-rerank-eval",
             limit=25.0,
             limit_reset="monthly",
+        )
+    for user, prompt, answer in (
+        (
+            member,
+            "Summarise this ticket in one line: the export button does nothing on Safari.",
+            "Export fails silently on Safari; needs a browser-specific fix.",
+        ),
+        (
+            admin,
+            "Which of our models is cheapest for short classification?",
+            "For short prompts, a small model such as openai/gpt-4o-mini costs the least.",
+        ),
+    ):
+        SavedExchange.objects.create(
+            organisation=demo,
+            user=user,
+            modality=PlaygroundRun.Modality.CHAT,
+            model="openai/gpt-4o-mini",
+            prompt=prompt,
+            answer=answer,
         )
     # Spread what just happened over the last days, as it would have.
     now = timezone.now()

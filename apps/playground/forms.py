@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from apps.catalog.forms import ModelChoiceField, PickersMixin
+from apps.catalog.selectors import model_voices
 
 SHAPES = [
     ("chat", "Chat Completions (/chat/completions)"),
@@ -123,6 +124,7 @@ class SpeechForm(PickersMixin, _KeyChoice):
         label="Text to speak",
         error_messages={"required": "Type the text to speak."},
     )
+    # Typed when the catalog lists no voices (not synced yet); else picked (see __init__).
     voice = forms.CharField(
         max_length=50, initial="alloy", label="Voice", help_text="e.g. alloy, coral, nova."
     )
@@ -133,6 +135,32 @@ class SpeechForm(PickersMixin, _KeyChoice):
         widget=forms.NumberInput(attrs={"step": "any"}),
         help_text="0.25 to 4; blank: 1.",
     )
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, organisation=organisation, **kwargs)
+        self.voices = model_voices(organisation) if organisation is not None else {}
+        offered = sorted({v for voices in self.voices.values() for v in voices})
+        if offered:
+            if len(self.voices) <= 3:
+                help_text = "; ".join(
+                    f"{m}: {', '.join(v)}" for m, v in sorted(self.voices.items())
+                )
+            else:
+                help_text = "Each model speaks with its own voices; one it lacks is refused."
+            self.fields["voice"] = forms.ChoiceField(
+                choices=[(v, v) for v in offered],
+                initial="alloy" if "alloy" in offered else offered[0],
+                label="Voice",
+                help_text=help_text,
+            )
+
+    def clean(self):
+        data = super().clean()
+        model, voice = data.get("model"), data.get("voice")
+        offered = self.voices.get(model)
+        if model and voice and offered and voice not in offered:
+            self.add_error("voice", f"{model} speaks with: {', '.join(offered)}.")
+        return data
 
 
 # What a transcription model is sent: the file's extension names its format upstream.

@@ -1,5 +1,7 @@
 """The playground's runs: the person's own key (``apps.inference``), one gateway call, and
-a row with the generation id and cost (nothing else is kept)."""
+a row with the generation id and cost. Nothing else is kept unless the person saves the
+exchange: its text is held in the cache for ten minutes, for them only, so "Save" can keep it
+(``exchange_save``); after that it is gone."""
 
 from __future__ import annotations
 
@@ -13,14 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 
 from apps.audit.context import Actor
-from apps.core.errors import Conflict
+from apps.audit.services import audit_record
+from apps.core.errors import Conflict, Gone
 from apps.gateway import playground as gateway
 from apps.gateway.errors import UpstreamError
 from apps.gateway.inference import NoCredit, PolicyBlocked
 from apps.inference import services as inference
-from apps.playground.models import PlaygroundRun
+from apps.playground.models import PlaygroundRun, SavedExchange
 
 LOCK_SECONDS = 120
 
@@ -42,6 +46,9 @@ class Result:
     cut: bool = False
     # The key a budget, a limit or a guardrail refused (its effective policy explains why).
     blocked_key: str = ""
+    # What "Save" would keep (what was asked, what came back, as text), and its cache token.
+    exchange: tuple[str, str] | None = None
+    keep_token: str = ""
     data: dict[str, Any] = field(default_factory=dict)
 
     def take(self, usage: gateway.Usage) -> None:
@@ -65,6 +72,71 @@ def _record(actor: Actor, result: Result) -> None:
         generation_id=result.generation_id[:100],
         cost=result.cost,
     )
+    if result.exchange is not None:
+        prompt, answer = result.exchange
+        token = secrets.token_urlsafe(16)
+        held = {
+            "modality": result.modality,
+            "model": result.model[:200],
+            "prompt": prompt,
+            "answer": answer,
+            "generation_id": result.generation_id[:100],
+            "cost": result.cost,
+        }
+        cache.set(_exchange_slot(actor, token), held, EXCHANGE_SECONDS)
+        result.keep_token = token
+
+
+# --- saved exchanges -----------------------------------------------------------------------------
+
+EXCHANGE_SECONDS = 600
+EXCHANGE_TARGET = "playground_exchange"
+
+
+def _exchange_slot(actor: Actor, token: str) -> str:
+    return f"playground:exchange:{actor.organisation.pk}:{actor.user.pk}:{token}"
+
+
+def _exchange_label(saved: SavedExchange) -> str:
+    return f"{saved.get_modality_display()} · {saved.model}"
+
+
+def exchange_save(actor: Actor, token: str) -> SavedExchange:
+    """Keep a run its person just made (held for ten minutes after it ran), once."""
+    slot = _exchange_slot(actor, token)
+    held = cache.get(slot)
+    if held is None:
+        raise Gone(
+            "This exchange is no longer held (runs are kept for saving for 10 minutes, or it "
+            "was saved already): run it again to save it."
+        )
+    with transaction.atomic():
+        saved = SavedExchange.objects.create(
+            organisation=actor.organisation, user=actor.user, **held
+        )
+        audit_record(
+            actor,
+            action="playground.exchange_save",
+            target_type=EXCHANGE_TARGET,
+            target_id=str(saved.pk),
+            target_label=_exchange_label(saved),
+            after={"generation_id": saved.generation_id or None},
+        )
+    cache.delete(slot)
+    return saved
+
+
+def exchange_delete(actor: Actor, saved: SavedExchange) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor,
+            action="playground.exchange_delete",
+            target_type=EXCHANGE_TARGET,
+            target_id=str(saved.pk),
+            target_label=_exchange_label(saved),
+            before={"generation_id": saved.generation_id or None},
+        )
+        saved.delete()
 
 
 def _key(actor: Actor, session, use_session_key: bool):
@@ -161,6 +233,7 @@ def _chat(actor: Actor, key, lock: str, *, model, shape, prompt, max_tokens):
             result.blocked_key = key.key_hash
     finally:
         cache.delete(lock)
+    result.exchange = (prompt, result.text + ("\n\n[cut off here]" if result.cut else ""))
     _record(actor, result)
     yield "done", result
 
@@ -198,6 +271,14 @@ def embeddings_run(
         "preview": [[round(x, 4) for x in v[:4]] for v in vectors],
         "similarity": [[round(cosine(a, b), 4) for b in vectors] for a in vectors],
     }
+    table = "\n".join(
+        f"{n}. " + "  ".join(f"{x:.4f}" for x in row)
+        for n, row in enumerate(result.data["similarity"], start=1)
+    )
+    result.exchange = (
+        "\n".join(inputs),
+        f"{result.data['dimensions']} dimensions. Cosine similarity between the inputs:\n{table}",
+    )
     _record(actor, result)
     return result
 
@@ -224,6 +305,14 @@ def rerank_run(
             if 0 <= i < len(documents)
         ]
     }
+    result.exchange = (
+        f"Query: {query}\n\nDocuments:\n"
+        + "\n".join(f"{n}. {d}" for n, d in enumerate(documents, start=1)),
+        "\n".join(
+            f"{r['rank']}. document {r['index']} (score {r['score']}): {r['text']}"
+            for r in result.data["ranked"]
+        ),
+    )
     _record(actor, result)
     return result
 
@@ -263,6 +352,7 @@ def image_run(
         elif image["url"].startswith("https://"):
             images.append({"link": image["url"], "name": f"image-{index}"})
     result.data = {"images": images, "prompt": prompt, "unit_label": "images"}
+    result.exchange = (prompt, f"{len(images)} image(s) made (images are not kept).")
     _record(actor, result)
     return result
 
@@ -305,6 +395,10 @@ def speech_run(
         "name": f"{result.generation_id or 'speech'}.{extension}",
         "unit_label": "characters",
     }
+    result.exchange = (
+        text,
+        f"Spoken with the voice {voice}: {len(audio)} bytes of {kind} (the audio is not kept).",
+    )
     _record(actor, result)
     return result
 
@@ -337,5 +431,6 @@ def transcription_run(
     result = Result(PlaygroundRun.Modality.TRANSCRIPTION, model=model, text=text)
     result.take(usage)
     result.data = {"file": audio.name, "unit_label": "seconds of audio"}
+    result.exchange = (f"The audio file {audio.name}", text)
     _record(actor, result)
     return result

@@ -14,4 +14,8 @@ urlpatterns = [
     path("speech/", views.speech, name="speech"),
     path("speech/audio/<slug:token>/", views.speech_audio, name="speech_audio"),
     path("transcription/", views.transcription, name="transcription"),
+    path("save/", views.exchange_save, name="save"),
+    path("saved/", views.saved_list, name="saved"),
+    path("saved/<id:pk>/", views.saved_detail, name="saved_detail"),
+    path("saved/<id:pk>/delete/", views.saved_delete, name="saved_delete"),
 ]

@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import json
 
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.access import org_view
+from apps.accounts.access import get_for_org, org_view
 from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.core.errors import ConsoleError
-from apps.core.kit import FORM_INVALID, can, form_fail, render_form
+from apps.core.kit import (
+    FORM_INVALID,
+    can,
+    confirm_dialog,
+    finish,
+    form_fail,
+    posted,
+    render_form,
+    render_page,
+)
+from apps.core.kit import saved as saved_in_place
 from apps.guardrails.selectors import policy_key
 from apps.inference.services import session_key_label
 from apps.playground import forms, selectors, services
+from apps.playground.models import PlaygroundRun, SavedExchange
 
 STREAM_HEADER = "HTTP_X_CONSOLE_STREAM"
 TABS = [
@@ -32,7 +44,9 @@ TABS = [
     ("images", "Images"),
     ("speech", "Speech"),
     ("transcription", "Transcription"),
+    ("saved", "Saved"),
 ]
+SAVED_SHOWN = 100
 
 
 def _context(request: HttpRequest, tab: str, form, result=None, blocked: str = "") -> dict:
@@ -202,4 +216,75 @@ def transcription(request: HttpRequest) -> HttpResponse:
     fields = ("audio", "language")
     return _simple(
         request, "transcription", forms.TranscriptionForm, services.transcription_run, fields
+    )
+
+
+# --- saved exchanges -----------------------------------------------------------------------------
+
+
+@org_view(Perm.USE_INFERENCE)
+@require_POST
+def exchange_save(request: HttpRequest) -> HttpResponse:
+    """Keep the run just made ("Save this exchange" under its result)."""
+    try:
+        saved = services.exchange_save(Actor.from_request(request), request.POST.get("token", ""))
+    except ConsoleError as exc:
+        if not request.htmx:
+            return finish(request, reverse("playground:saved"), exc.user_message, level="error")
+        context = {"gone": exc.user_message}
+        return render(request, "playground/_keep.html", context, status=exc.http_status)
+    return saved_in_place(
+        request,
+        back=reverse("playground:saved_detail", args=[saved.pk]),
+        part="playground/_keep.html",
+        context=lambda: {"saved": saved},
+        message="Exchange saved.",
+    )
+
+
+@org_view(Perm.USE_INFERENCE)
+@require_GET
+def saved_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    modality = request.GET.get("modality", "")
+    if modality not in PlaygroundRun.Modality.values:
+        modality = ""
+    found = selectors.exchanges_saved(request.organisation, request.user, q=q, modality=modality)
+    context = {
+        "tab": "saved",
+        "tabs": TABS,
+        "exchanges": list(found[:SAVED_SHOWN]),
+        "total": found.count(),
+        "shown": SAVED_SHOWN,
+        "q": q,
+        "modality": modality,
+        "modalities": PlaygroundRun.Modality.choices,
+        "filters_active": bool(q or modality),
+    }
+    return render_page(request, "playground/saved.html", context, partial="results")
+
+
+def _saved(request: HttpRequest, pk: int) -> SavedExchange:
+    return get_for_org(request, SavedExchange.objects.filter(user=request.user), pk=pk)
+
+
+@org_view(Perm.USE_INFERENCE)
+@require_GET
+def saved_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    context = {"tab": "saved", "tabs": TABS, "exchange": _saved(request, pk)}
+    return render_page(request, "playground/saved_detail.html", context)
+
+
+@org_view(Perm.USE_INFERENCE)
+@require_http_methods(["GET", "POST"])
+def saved_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    exchange = _saved(request, pk)
+    return confirm_dialog(
+        request,
+        Form(posted(request)),
+        lambda: services.exchange_delete(Actor.from_request(request), exchange),
+        template="playground/saved_delete.html",
+        context={"exchange": exchange},
+        done=reverse("playground:saved"),
+        message="Saved exchange deleted.",
     )

@@ -246,7 +246,12 @@
       if (!line.trim()) return;
       var msg = JSON.parse(line);
       if (msg.text) out.textContent += msg.text;
-      if (msg.done && stats) { stats.outerHTML = msg.html; }
+      if (msg.done && stats) {
+        // The result holds controls of its own ("Save this exchange"): htmx takes them on.
+        var parent = stats.parentNode;
+        stats.outerHTML = msg.html;
+        if (window.htmx && parent) window.htmx.process(parent);
+      }
     };
     fetch(form.action, { method: "POST", body: new FormData(form), signal: controller.signal,
                          headers: { "X-Console-Stream": "ndjson" }, credentials: "same-origin" })

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from apps.catalog.models import CatalogModel
 from apps.inference.services import console_credentials, console_key_for
 from apps.playground.models import PlaygroundRun
 from apps.sandbox.models import Generation
@@ -66,10 +67,36 @@ def test_speech_plays_in_the_page_for_its_person_only(
     assert client_for(admin).get(audio_url).status_code == 404
 
 
-def test_an_unknown_voice_is_explained_and_the_text_kept(client_for, member, catalog):
+def test_voices_are_picked_from_the_catalog(client_for, member, catalog):
+    body = _text(client_for(member).get(SPEECH))
+    assert '<select name="voice"' in body
+    for voice in ("alloy", "coral", "shimmer"):
+        assert f'<option value="{voice}"' in body
+
+
+def test_an_unknown_voice_is_explained_and_the_text_kept(
+    client_for, member, catalog, upstream_calls
+):
+    upstream_calls.clear()
     response = client_for(member).post(SPEECH, {**SPEECH_DATA, "voice": "gandalf"}, **HTMX)
     body = _text(response)
     assert response.status_code == 422 and "Hello there" in body and "gandalf" in body
+    assert upstream_calls == []
+
+
+def test_a_voice_of_another_model_is_refused_with_this_models_voices(
+    client_for, member, organisation, catalog, upstream_calls
+):
+    other = CatalogModel.objects.filter(organisation=organisation).exclude(
+        model_id=SPEECH_DATA["model"]
+    )[0]
+    other.details = {**other.details, "voices": ["en_paul_neutral"]}
+    other.save(update_fields=["details"])
+    upstream_calls.clear()
+    response = client_for(member).post(SPEECH, {**SPEECH_DATA, "voice": "en_paul_neutral"}, **HTMX)
+    body = _text(response)
+    assert response.status_code == 422 and upstream_calls == []
+    assert f"{SPEECH_DATA['model']} speaks with: alloy, ash" in body
 
 
 def test_speech_speed_out_of_range_is_refused_before_sending(
