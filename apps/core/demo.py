@@ -133,6 +133,11 @@ def _demo_history(demo: Organisation) -> None:
             "Export fails silently on Safari; needs a browser-specific fix.",
         ),
         (
+            User.objects.get(email="owner@demo.test"),
+            "Draft a two-line note announcing the new spending limits.",
+            "From Monday each team key has a monthly limit; ask an admin to raise yours.",
+        ),
+        (
             admin,
             "Which of our models is cheapest for short classification?",
             "For short prompts, a small model such as openai/gpt-4o-mini costs the least.",

@@ -58,6 +58,7 @@ def _context(request: HttpRequest, tab: str, form, result=None, blocked: str = "
         "policy_url": _policy_url(request, blocked or getattr(result, "blocked_key", "")),
         "has_session_key": bool(session_key_label(request.session, request.organisation)),
         "recent": selectors.runs_recent(request.organisation, request.user),
+        "saved_recent": selectors.exchanges_saved(request.organisation, request.user)[:5],
     }
 
 

@@ -1,5 +1,5 @@
-"""The playground in a browser: a chat streams into the page before its stats show, and a
-generated image is shown with its download link."""
+"""The playground in a browser: a chat streams into the page before its stats show (and is
+saved when asked), and a generated image is shown with its download link."""
 
 from __future__ import annotations
 
@@ -49,6 +49,16 @@ def test_member_streams_a_chat_and_sees_text_before_the_stats(
     assert order.index(texts[0]) < order.index("stats"), order  # text before the end
     expect(page.get_by_role("button", name="Run")).to_be_enabled()
     _shot(page, f"playground-chat-{shape}")
+    # Kept only when asked: the streamed result's own control saves it, in place (htmx).
+    answer = page.locator("#play-output").text_content()
+    page.get_by_role("button", name="Save this exchange").click()
+    keep = page.get_by_test_id("play-keep")
+    expect(keep).to_contain_text("Saved.")
+    keep.get_by_role("link", name="Open the saved exchange").click()
+    expect(page.get_by_test_id("saved-prompt")).to_have_text(
+        "Tell me about streaming answers, please."
+    )
+    expect(page.get_by_test_id("saved-answer")).to_have_text(answer)
     assert errors == []
 
 
