@@ -150,11 +150,22 @@ class DestinationForm(PickersMixin, forms.Form):
         label="Only the traffic of these API keys",
         help_text="None picked: every key's traffic is sent.",
     )
+    # app.js turns this box into the rules builder (groups of field, operator, value) and
+    # keeps the JSON in it; without JavaScript the JSON is typed here.
     filter_rules = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        label="Filter rules (JSON)",
-        help_text='Optional. E.g. {"groups": [{"logic": "and", "rules": [{"field": '
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "spellcheck": "false",
+                "data-rules-builder": "",
+                "data-fields": json.dumps(FILTER_FIELDS),
+                "data-operators": json.dumps(FILTER_OPERATORS),
+            }
+        ),
+        label="Filter rules",
+        help_text="Optional: only the events that match are sent. Each group is a set of rules "
+        '(field, operator, value). As JSON: {"groups": [{"logic": "and", "rules": [{"field": '
         '"total_cost", "operator": "gt", "value": 0.01}]}]}',
     )
     headers = forms.CharField(

@@ -293,4 +293,123 @@
         finish();
       });
   });
+
+  // --- the filter-rules builder (observability destinations) -------------------------
+  // A textarea[data-rules-builder] holds the rules as JSON: what the form posts, and what a
+  // browser without JavaScript edits. The builder shows them as groups of rules (field,
+  // operator, value), writes the JSON back on every change, and checks each rule as it is
+  // typed; the server checks them again. JSON the builder cannot read stays in the box.
+  var NUMERIC_FIELDS = ["total_cost", "total_tokens", "prompt_tokens", "completion_tokens"];
+  var NO_VALUE = ["exists", "not_exists"];
+  var COMPARES = ["gt", "lt", "gte", "lte"];
+  function make(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+  function choice(options, value, label) {
+    var select = make("select", { "aria-label": label });
+    options.forEach(function (o) {
+      var option = make("option", { value: o }, o.replace(/_/g, " "));
+      if (o === value) option.selected = true;
+      select.appendChild(option);
+    });
+    return select;
+  }
+  function ruleProblem(rule) {
+    if (NO_VALUE.indexOf(rule.operator) >= 0) return "";
+    if (rule.value === undefined || rule.value === "") return "Type a value for this rule.";
+    if (COMPARES.indexOf(rule.operator) >= 0 && typeof rule.value !== "number") {
+      return rule.operator + " compares with a number.";
+    }
+    if (rule.operator === "regex") {
+      try { new RegExp(String(rule.value)); } catch (e) { return "This regex is not valid."; }
+    }
+    return "";
+  }
+  function buildRules(box) {
+    if (box.getAttribute("data-built")) return;
+    var fields = JSON.parse(box.getAttribute("data-fields"));
+    var operators = JSON.parse(box.getAttribute("data-operators"));
+    var state;
+    try { state = box.value.trim() ? JSON.parse(box.value) : { groups: [] }; } catch (e) { return; }
+    if (!state || !Array.isArray(state.groups)) return;
+    box.setAttribute("data-built", "1");
+    var root = make("div", { "class": "rules-builder", "data-testid": "rules-builder" });
+    box.hidden = true;
+    box.parentNode.insertBefore(root, box.nextSibling);
+    var write = function () { box.value = state.groups.length ? JSON.stringify(state) : ""; };
+    var button = function (text, label, act) {
+      var b = make("button", { type: "button", "class": "secondary outline small", "aria-label": label }, text);
+      b.addEventListener("click", function () { act(); render(); });
+      return b;
+    };
+    var render = function () {
+      root.textContent = "";
+      state.groups.forEach(function (group, g) {
+        var name = "Group " + (g + 1);
+        var set = make("fieldset", { "class": "rule-group", "data-testid": "rule-group" });
+        set.appendChild(make("legend", {}, name));
+        var logic = choice(["and", "or"], group.logic || "and", name + ": how its rules combine");
+        logic.addEventListener("change", function () { group.logic = logic.value; write(); });
+        var head = make("p", { "class": "rule-logic" });
+        head.appendChild(make("span", {}, "Its rules combine with "));
+        head.appendChild(logic);
+        set.appendChild(head);
+        group.rules.forEach(function (rule, r) {
+          var where = name + ", rule " + (r + 1);
+          var row = make("div", { "class": "rule-row", "data-testid": "rule" });
+          var field = choice(fields, rule.field, where + ": field");
+          var operator = choice(operators, rule.operator, where + ": operator");
+          var value = make("input", { type: "text", "aria-label": where + ": value", autocomplete: "off" });
+          value.value = rule.value === undefined ? "" : String(rule.value);
+          var said = make("small", { "class": "field-error", "aria-live": "polite" });
+          var check = function () {
+            var text = ruleProblem(rule);
+            said.textContent = text;
+            value.setAttribute("aria-invalid", text ? "true" : "false");
+          };
+          var read = function () {
+            rule.field = field.value; rule.operator = operator.value;
+            var typed = value.value.trim();
+            value.hidden = NO_VALUE.indexOf(rule.operator) >= 0;
+            if (value.hidden || typed === "") { delete rule.value; }
+            else if ((NUMERIC_FIELDS.indexOf(rule.field) >= 0 || COMPARES.indexOf(rule.operator) >= 0) && typed !== "" && !isNaN(Number(typed))) { rule.value = Number(typed); }
+            else { rule.value = typed; }
+            check(); write();
+          };
+          [field, operator].forEach(function (c) { c.addEventListener("change", read); });
+          value.addEventListener("input", read);
+          row.appendChild(field); row.appendChild(operator); row.appendChild(value);
+          var moves = make("span", { "class": "rule-moves" });
+          if (r > 0) moves.appendChild(button("↑", "Move " + where + " up", function () { group.rules.splice(r - 1, 0, group.rules.splice(r, 1)[0]); }));
+          if (r < group.rules.length - 1) moves.appendChild(button("↓", "Move " + where + " down", function () { group.rules.splice(r + 1, 0, group.rules.splice(r, 1)[0]); }));
+          moves.appendChild(button("Remove", "Remove " + where, function () { group.rules.splice(r, 1); if (!group.rules.length) state.groups.splice(g, 1); }));
+          row.appendChild(moves);
+          row.appendChild(said);
+          set.appendChild(row);
+          value.hidden = NO_VALUE.indexOf(rule.operator) >= 0;
+          if (rule.value !== undefined || value.hidden) check();
+        });
+        var actions = make("p", { "class": "rule-actions" });
+        actions.appendChild(button("Add a rule", "Add a rule to " + name, function () { group.rules.push({ field: fields[0], operator: operators[0] }); }));
+        if (g > 0) actions.appendChild(button("Move group up", "Move " + name + " up", function () { state.groups.splice(g - 1, 0, state.groups.splice(g, 1)[0]); }));
+        actions.appendChild(button("Remove group", "Remove " + name, function () { state.groups.splice(g, 1); }));
+        set.appendChild(actions);
+        root.appendChild(set);
+      });
+      if (!state.groups.length) root.appendChild(make("p", { "class": "muted-text" }, "No rules: every event is sent (after sampling)."));
+      root.appendChild(button("Add a group of rules", "Add a group of rules", function () {
+        state.groups.push({ logic: "and", rules: [{ field: fields[0], operator: operators[0] }] });
+      }));
+      write();
+    };
+    render();
+  }
+  var buildAll = function (scope) {
+    Array.prototype.forEach.call((scope || document).querySelectorAll("textarea[data-rules-builder]"), buildRules);
+  };
+  buildAll(document);
+  document.body.addEventListener("htmx:afterSettle", function (event) { buildAll(event.target); });
 })();

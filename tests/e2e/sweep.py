@@ -432,8 +432,10 @@ class Sweeper:
             """() => [...document.querySelectorAll('main form[method=post], main form[method=POST]')]
                  .filter(f => !f.closest('#modal') && !f.classList.contains('filters'))
                  .map((f, i) => { f.setAttribute('data-sweep-form', String(i));
-                   const inputs = [...f.querySelectorAll('input, textarea')].filter(e =>
-                     ['text','number','email','url','password','datetime-local','date','search',''].includes(e.type) || e.tagName === 'TEXTAREA');
+                   // What a person can type in and the form sends: a box a script hides and
+                   // stands in for (the filter-rules builder's JSON) is not typed in directly.
+                   const inputs = [...f.querySelectorAll('input, textarea')].filter(e => e.name && !e.hidden &&
+                     (['text','number','email','url','password','datetime-local','date','search',''].includes(e.type) || e.tagName === 'TEXTAREA'));
                    // A write-only field (data-write-only) is never sent back: typed like a password.
                    return {index: i, action: f.getAttribute('hx-post') || f.getAttribute('action') || '',
                            // something required that is not typed (a file, a choice) left empty
