@@ -1,11 +1,11 @@
-"""``python -m bench [keys|spend|videos|catalog|all]``: run the named benchmarks (default: all)."""
+"""``python -m bench [keys|spend|videos|catalog|playground|all]``: run the named benchmarks (default: all)."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-BENCHMARKS = ("keys", "spend", "videos", "catalog")
+BENCHMARKS = ("keys", "spend", "videos", "catalog", "playground")
 
 
 def main(argv: list[str]) -> int:

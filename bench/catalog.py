@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.keys import _ensure_database
+from bench.videos import _ensure_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/console_bench_catalog"
 RUNS = 60
