@@ -11,4 +11,5 @@ app_name = "org_members"
 urlpatterns = [
     path("", views.member_list, name="list"),
     path("<str:user_id>/", views.member_detail, name="detail"),
+    path("<str:user_id>/invite/", views.member_invite, name="invite"),
 ]

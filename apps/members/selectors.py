@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from apps.accounts.models import Invitation
+from apps.core.periods import utc_today
 from apps.guardrails.models import Guardrail, GuardrailMemberAssignment
 from apps.keys.models import Key
 from apps.members.models import IssuedCode, UpstreamIdentity, UpstreamMember
+from apps.spend.filters import default_filters
+from apps.spend.models import SpendFact
 from apps.workspaces.models import Workspace, WorkspaceMember
 
 
@@ -52,6 +57,9 @@ def people_labels(organisation) -> dict[str, str]:
 # --- the organisation members pages ---------------------------------------------------------
 
 
+MICROS = Decimal(1_000_000)
+
+
 @dataclass
 class MemberRow:
     member: UpstreamMember
@@ -59,11 +67,21 @@ class MemberRow:
     workspaces: list[tuple[str, str]]  # (workspace_id, name)
     guardrail: tuple[str, str] | None  # (guardrail_id, name)
     keys: int
+    spend: Decimal | None = None  # the spend page's default window (None: not asked for)
+    invited: bool = False  # an open console invitation waits for their email
 
 
-def member_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[MemberRow]:
-    """Every upstream member with their console account, workspaces, guardrail and keys
-    (a constant number of queries, whatever the size)."""
+def _spend_window():
+    """The spend page's default period (the last 30 completed days), to link to it."""
+    return default_filters(utc_today())
+
+
+def member_rows(
+    organisation, *, q: str = "", workspace_id: str = "", with_spend: bool = False
+) -> list[MemberRow]:
+    """Every upstream member with their console account, workspaces, guardrail and keys,
+    and (``with_spend``) their spend over the spend page's default window from the spend
+    cache (a constant number of queries, whatever the size)."""
     qs = UpstreamMember.objects.filter(organisation=organisation)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(user_id__icontains=q))
@@ -99,6 +117,26 @@ def member_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[Me
             "upstream_user_id", "user__email"
         )
     )
+    spend: dict[str, int] = {}
+    if with_spend:
+        window = _spend_window()
+        spend = dict(
+            SpendFact.objects.filter(
+                organisation=organisation, date__range=(window.start, window.end)
+            )
+            .exclude(user_id="")
+            .order_by()
+            .values("user_id")
+            .annotate(u=Sum("usage_micros"))
+            .values_list("user_id", "u")
+        )
+    invited = {
+        i.email
+        for i in Invitation.objects.filter(
+            organisation=organisation, accepted_at__isnull=True, revoked_at__isnull=True
+        ).only("email", "created_at", "accepted_at", "revoked_at")
+        if i.is_usable
+    }
     return [
         MemberRow(
             member=m,
@@ -108,6 +146,8 @@ def member_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[Me
             if m.user_id in held
             else None,
             keys=keys.get(m.user_id, 0),
+            spend=Decimal(spend.get(m.user_id) or 0) / MICROS if with_spend else None,
+            invited=bool(m.email) and m.email.lower() in invited,
         )
         for m in qs.order_by("name", "email")[:1000]
     ]

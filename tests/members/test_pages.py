@@ -77,3 +77,56 @@ def test_the_hand_linking_page_is_offered_only_to_who_may_open_it(
     assert link not in client_for(finance).get(LIST).content.decode()
     assert client_for(finance).get(link).status_code == 403
     assert link in client_for(admin).get(LIST).content.decode()
+
+
+def _row(body: str, label: str) -> str:
+    row = body[body.index(label) :]
+    return row[: row.index("</tr>")]
+
+
+def test_each_member_shows_their_spend_over_the_spend_pages_window(client_for, finance, mirrored):
+    from datetime import timedelta
+
+    from apps.core.periods import utc_today
+    from apps.spend.models import SpendFact
+
+    someone = UpstreamMember.objects.filter(organisation=mirrored).order_by("name").first()
+    today = utc_today()
+    for day, micros in ((1, 1_250_000), (30, 2_000_000), (31, 9_000_000), (0, 7_000_000)):
+        SpendFact.objects.create(
+            organisation=mirrored,
+            date=today - timedelta(days=day),
+            model="m/x",
+            user_id=someone.user_id,
+            usage_micros=micros,
+        )
+    row = _row(client_for(finance).get(LIST).content.decode(), someone.label)
+    # The last 30 completed days: yesterday and 30 days ago, not today nor 31 days ago.
+    assert "$3.25" in row and f"?member={someone.user_id}" in row
+    detail = client_for(finance).get(reverse("org_members:detail", args=[someone.user_id]))
+    assert "$3.25" in detail.content.decode()
+
+
+def test_an_upstream_member_without_a_console_account_is_invited(
+    client_for, admin, finance, mirrored, mailoutbox, django_capture_on_commit_callbacks
+):
+    from apps.accounts.models import Invitation
+    from apps.audit.models import AuditEntry
+
+    someone = UpstreamMember.objects.filter(organisation=mirrored).order_by("name").first()
+    invite = reverse("org_members:invite", args=[someone.user_id])
+    assert f'action="{invite}"' not in client_for(finance).get(LIST).content.decode()
+    assert client_for(finance).post(invite).status_code == 403
+    body = client_for(admin).get(LIST).content.decode()
+    assert f'action="{invite}"' in _row(body, someone.label)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin).post(invite)
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(organisation=mirrored, email=someone.email.lower())
+    assert invitation.role == "member" and mailoutbox[0].to == [someone.email.lower()]
+    assert AuditEntry.objects.filter(
+        organisation=mirrored, action__startswith="invitation"
+    ).exists()
+    row = _row(client_for(admin).get(LIST).content.decode(), someone.label)
+    assert "invited" in row and f'action="{invite}"' not in row
