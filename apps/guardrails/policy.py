@@ -91,6 +91,11 @@ class Policy:
     organisation: object = None  # for naming an asked model by its catalog id
 
     @property
+    def zdr_required(self) -> list[str]:
+        """The model groups for which zero data retention is required."""
+        return [group for group, on in self.zdr.items() if on]
+
+    @property
     def first_block(self) -> BudgetLayer | None:
         return next((b for b in self.budgets if b.blocks_first), None)
 
