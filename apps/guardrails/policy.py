@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from apps.catalog.selectors import models_lookup
-from apps.core.periods import resets_at, utc_today, window_start
+from apps.core.periods import resets_at, utc_today
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
-from apps.spend.models import Budget, SpendFact
-from apps.spend.money import to_dollars
+from apps.spend.models import Budget
+from apps.spend.spent import spent_in_window
 from apps.workspaces.models import Workspace
 
 ENTITLED_REGIONS = ("global", "europe", "us")
@@ -98,15 +97,6 @@ class Policy:
     @property
     def first_block(self) -> BudgetLayer | None:
         return next((b for b in self.budgets if b.blocks_first), None)
-
-
-def _spent(organisation, interval: str, include_byok: bool, today, **match) -> Decimal:
-    rows = SpendFact.objects.filter(organisation=organisation, **match)
-    start = window_start(interval, today)
-    if start is not None:
-        rows = rows.filter(date__gte=start)
-    sums = rows.aggregate(u=Sum("usage_micros"), b=Sum("byok_micros"))
-    return to_dollars((sums["u"] or 0) + ((sums["b"] or 0) if include_byok else 0))
 
 
 def _intersect(lists) -> list[str] | None:
@@ -210,7 +200,9 @@ def _guardrail_budgets(org, layers, key: Key | None, user_id: str, ws_id: str, t
                 BudgetLayer(
                     layer_scope,
                     Decimal(str(g.limit_usd)),
-                    _spent(org, g.reset_interval, g.include_byok_in_budgets, today, **match),
+                    spent_in_window(
+                        org, g.reset_interval, g.include_byok_in_budgets, today, **match
+                    ),
                     g.reset_interval,
                     g.include_byok_in_budgets,
                     guardrail=g,
@@ -255,7 +247,9 @@ def key_policy(key: Key, now: datetime | None = None) -> Policy:
             BudgetLayer(
                 "workspace",
                 b.limit_usd,
-                _spent(org, b.interval, b.include_byok, today, workspace_id=key.workspace_id),
+                spent_in_window(
+                    org, b.interval, b.include_byok, today, workspace_id=key.workspace_id
+                ),
                 b.interval,
                 b.include_byok,
                 resets=resets_at(b.interval, now),
@@ -269,7 +263,9 @@ def key_policy(key: Key, now: datetime | None = None) -> Policy:
             BudgetLayer(
                 "key_limit",
                 Decimal(str(key.limit)),
-                _spent(org, key.limit_reset, key.include_byok_in_limit, today, key_hash=key.hash),
+                spent_in_window(
+                    org, key.limit_reset, key.include_byok_in_limit, today, key_hash=key.hash
+                ),
                 key.limit_reset,
                 key.include_byok_in_limit,
                 resets=resets_at(key.limit_reset, now),

@@ -126,9 +126,14 @@ class BudgetsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.blocking: list = []  # selectors.BudgetBlock, when a limit is already spent
         for name in INTERVALS:
             self.fields[name].label = f"{name.title()} limit (USD)"
             self.fields[name].widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+
+    accept_blocking = forms.BooleanField(
+        required=False, label="Save anyway: I know this workspace's keys will be refused"
+    )
 
     def clean(self):
         data = super().clean()

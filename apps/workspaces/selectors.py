@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -11,6 +13,9 @@ from apps.guardrails.models import Guardrail
 from apps.keys.models import Key
 from apps.members.models import UpstreamMember
 from apps.members.selectors import people_labels, upstream_ids_of
+from apps.spend.models import SpendFact
+from apps.spend.periods import utc_today
+from apps.spend.spent import spent_in_window
 from apps.workspaces.models import Workspace, WorkspaceMember
 
 
@@ -149,3 +154,50 @@ def default_guardrail(workspace: Workspace) -> Guardrail | None:
     return Guardrail.objects.filter(
         organisation=workspace.organisation, guardrail_id=workspace.default_guardrail_id
     ).first()
+
+
+@dataclass
+class BudgetBlock:
+    """A budget change that would block the workspace at once: its limit is already spent."""
+
+    interval: str
+    limit: Decimal
+    spent: Decimal
+    keys: list[str]  # the keys that called in the last days (names), all of which it stops
+    models: list[str]  # what they called
+
+
+def budgets_would_block(
+    ws: Workspace, wanted: dict[str, Decimal | None], current: dict[str, Decimal], *, days: int = 7
+) -> list[BudgetBlock]:
+    """Each new or changed limit already reached by this window's spend (from the spend
+    cache), with the keys of the workspace that called in the last ``days`` days: a workspace
+    budget refuses every one of them once it is reached."""
+    org = ws.organisation
+    today = utc_today()
+    reached = []
+    for interval, limit in wanted.items():
+        if limit is None or current.get(interval) == limit:
+            continue
+        window = "" if interval == "lifetime" else interval
+        spent = spent_in_window(
+            org, window, ws.include_byok_in_budgets, today, workspace_id=ws.workspace_id
+        )
+        if spent >= limit:
+            reached.append((interval, limit, spent))
+    if not reached:
+        return []
+    calls = (
+        SpendFact.objects.filter(
+            organisation=org, workspace_id=ws.workspace_id, date__gte=today - timedelta(days=days)
+        )
+        .exclude(key_hash="")
+        .order_by()
+        .values_list("key_hash", "model")
+        .distinct()
+    )
+    hashes = sorted({h for h, _m in calls})
+    names = dict(Key.objects.filter(organisation=org, hash__in=hashes).values_list("hash", "name"))
+    keys = sorted(names.get(h, h) for h in hashes)
+    models = sorted({m for _h, m in calls})
+    return [BudgetBlock(i, limit, spent, keys, models) for i, limit, spent in reached]

@@ -148,6 +148,28 @@ def workspace_detail(request: HttpRequest, workspace_id: str) -> HttpResponse:
     )
 
 
+def _warn_blocking(form, ws) -> None:
+    """Before saving a limit already spent, say which keys it would stop at once."""
+    current = {i: b.limit_usd for i, b in services.workspace_budgets(ws).items()}
+    form.blocking = selectors.budgets_would_block(ws, form.wanted(), current)
+    if form.blocking:
+        keys = form.blocking[0].keys
+        models = ", ".join(form.blocking[0].models[:5]) or "models"
+        what = (
+            f"{len(keys)} key{'s' if len(keys) != 1 else ''} that called {models} in the last "
+            "7 days"
+            if keys
+            else "every key of this workspace"
+        )
+        limits = "; ".join(
+            f"the {b.interval} limit ${b.limit:,.2f} is already spent (${b.spent:,.2f})"
+            for b in form.blocking
+        )
+        form.add_error(
+            None, f"This change would block {what}: {limits}. Tick “Save anyway” to save it."
+        )
+
+
 def _bulk_message(outcome: services.BulkOutcome, noun: str, done: str, labels: dict) -> str:
     names = ", ".join(labels.get(i, i) for i in outcome.done)
     message = f"{len(outcome.done)} {noun} {done}: {names}." if outcome.done else ""
@@ -162,6 +184,8 @@ def _bulk_message(outcome: services.BulkOutcome, noun: str, done: str, labels: d
 def workspace_budgets(request: HttpRequest, workspace_id: str) -> HttpResponse:
     ws = _workspace(request, workspace_id)
     form = forms.BudgetsForm(request.POST)
+    if form.is_valid() and not form.cleaned_data["accept_blocking"]:
+        _warn_blocking(form, ws)
     if form.is_valid():
         outcome = services.workspace_budgets_save(Actor.from_request(request), ws, form.wanted())
         if outcome.error is None:

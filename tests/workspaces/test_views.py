@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -12,7 +13,8 @@ from apps.audit.models import AuditEntry
 from apps.keys.models import Key
 from apps.sandbox.models import Workspace as SandboxWorkspace
 from apps.sandbox.models import WorkspaceBudget, WorkspaceMembership
-from apps.spend.models import Budget
+from apps.spend.models import Budget, SpendFact
+from apps.spend.periods import utc_today
 from apps.syncs.runner import sync_run
 from apps.workspaces.models import Workspace, WorkspaceMember
 
@@ -446,3 +448,39 @@ def test_admin_sets_up_the_default_guardrail_then_edits_it_on_its_page(
 
 def test_finance_cannot_set_up_a_default_guardrail(client_for, finance, other_ws):
     assert client_for(finance).post(_url("default_guardrail", other_ws)).status_code == 403
+
+
+def test_a_budget_already_spent_names_the_keys_it_would_stop_until_confirmed(
+    client_for, admin, organisation
+):
+    for stream in ("workspaces", "keys"):
+        assert sync_run(organisation, stream).run.ok
+    ws = Workspace.objects.filter(organisation=organisation).order_by("name").first()
+    key = Key.objects.filter(organisation=organisation, workspace_id=ws.workspace_id).first()
+    SpendFact.objects.filter(organisation=organisation).delete()
+    SpendFact.objects.create(
+        organisation=organisation,
+        date=utc_today() - timedelta(days=utc_today().day > 1),  # this month, in the last days
+        workspace_id=ws.workspace_id,
+        key_hash=key.hash,
+        model="anthropic/claude-sonnet-4.5",
+        usage_micros=12_000_000,
+    )
+    url = reverse("workspaces:budgets", args=[ws.workspace_id])
+    client = client_for(admin)
+    response = client.post(url, {"monthly": "10"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "This change would block 1 key that called anthropic/claude-sonnet-4.5" in body
+    assert "the monthly limit $10.00 is already spent ($12.00)" in body and key.name in body
+    assert not Budget.objects.filter(
+        organisation=organisation, workspace_id=ws.workspace_id, interval="monthly"
+    ).exists()  # nothing sent
+    # A limit above the spend goes through without a word; so does the same one confirmed.
+    assert client.post(url, {"monthly": "50"}, HTTP_HX_REQUEST="true").status_code == 200
+    confirmed = client.post(url, {"monthly": "10", "accept_blocking": "on"}, HTTP_HX_REQUEST="true")
+    assert confirmed.status_code == 200
+    budget = Budget.objects.get(
+        organisation=organisation, workspace_id=ws.workspace_id, interval="monthly"
+    )
+    assert budget.limit_usd == 10

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from apps.accounts.models import Organisation
 from apps.keys.models import Key
 from apps.members.selectors import people_labels
-from apps.spend.models import Budget, SpendFact
-from apps.spend.money import to_dollars
-from apps.spend.periods import resets_in, utc_today, window_start
+from apps.spend.models import Budget
+from apps.spend.periods import resets_in, utc_today
+from apps.spend.spent import spent_in_window
 
 
 @dataclass
@@ -36,15 +35,6 @@ class BudgetLine:
         return self.spent / self.budget.limit_usd * 100
 
 
-def _spent(organisation, interval: str, include_byok: bool, now, **lookups) -> Decimal:
-    start = window_start(interval, utc_today(now))
-    qs = SpendFact.objects.filter(organisation=organisation, **lookups)
-    if start is not None:
-        qs = qs.filter(date__gte=start)
-    sums = qs.aggregate(u=Sum("usage_micros"), b=Sum("byok_micros"))
-    return to_dollars((sums["u"] or 0) + ((sums["b"] or 0) if include_byok else 0))
-
-
 def budget_lines(
     organisation: Organisation, *, user_ids: set[str] | None = None, now: datetime | None = None
 ) -> list[BudgetLine]:
@@ -57,11 +47,11 @@ def budget_lines(
         if budget.kind == Budget.Kind.WORKSPACE:
             if user_ids is not None:
                 continue
-            spent = _spent(
+            spent = spent_in_window(
                 organisation,
                 budget.interval,
                 budget.include_byok,
-                now,
+                utc_today(now),
                 workspace_id=budget.workspace_id,
             )
             lines.append(
@@ -72,11 +62,11 @@ def budget_lines(
             if user_ids is not None and user_id not in user_ids:
                 continue
             keys = Key.objects.filter(organisation=organisation, creator_user_id=user_id)
-            spent = _spent(
+            spent = spent_in_window(
                 organisation,
                 budget.interval,
                 budget.include_byok,
-                now,
+                utc_today(now),
                 key_hash__in=list(keys.values_list("hash", flat=True)),
             )
             label = people.get(user_id, user_id)
