@@ -1,11 +1,11 @@
-"""``python -m bench [keys|spend|videos|catalog|playground|all]``: run the named benchmarks (default: all)."""
+"""``python -m bench [keys|spend|videos|catalog|playground|guardrails|all]``: run the named benchmarks (default: all)."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-BENCHMARKS = ("keys", "spend", "videos", "catalog", "playground")
+BENCHMARKS = ("keys", "spend", "videos", "catalog", "playground", "guardrails")
 
 
 def main(argv: list[str]) -> int:

@@ -94,48 +94,43 @@ def assigned_members(g: Guardrail) -> list[tuple[str, str]]:
 
 def key_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> list[Candidate]:
     """Keys of the guardrail's workspace not holding it yet (a key of another workspace
-    cannot take it), with the guardrail each holds now."""
-    held = dict(
-        GuardrailKeyAssignment.objects.filter(organisation=g.organisation).values_list(
-            "key_hash", "guardrail_id"
-        )
+    cannot take it), with the guardrail each holds now; the first ``limit`` by name, chosen
+    in SQL whatever the number of keys."""
+    mine = GuardrailKeyAssignment.objects.filter(organisation=g.organisation)
+    qs = Key.objects.filter(organisation=g.organisation).exclude(
+        hash__in=mine.filter(guardrail_id=g.guardrail_id).values("key_hash")
     )
-    names = guardrail_names(g.organisation)
-    qs = Key.objects.filter(organisation=g.organisation)
     if g.workspace_id:
         qs = qs.filter(workspace_id=g.workspace_id)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(label__icontains=q))
-    out = []
-    for key in qs.order_by("name", "id"):
-        current = held.get(key.hash)
-        if current == g.guardrail_id:
-            continue
-        out.append(Candidate(key.hash, f"{key.name} ({key.label})", names.get(current or "", "")))
-        if limit is not None and len(out) >= limit:
-            break
-    return out
+    qs = qs.annotate(
+        holds=Subquery(mine.filter(key_hash=OuterRef("hash")).values("guardrail_id")[:1])
+    ).order_by("name", "id")
+    rows = qs.values_list("hash", "name", "label", "holds")
+    names = guardrail_names(g.organisation)
+    return [
+        Candidate(h, f"{name} ({label})", names.get(holds or "", ""))
+        for h, name, label, holds in (rows[:limit] if limit is not None else rows)
+    ]
 
 
 def member_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> list[Candidate]:
-    held = dict(
-        GuardrailMemberAssignment.objects.filter(organisation=g.organisation).values_list(
-            "user_id", "guardrail_id"
-        )
+    """Organisation members not holding the guardrail yet, with the one each holds now."""
+    mine = GuardrailMemberAssignment.objects.filter(organisation=g.organisation)
+    qs = UpstreamMember.objects.filter(organisation=g.organisation).exclude(
+        user_id__in=mine.filter(guardrail_id=g.guardrail_id).values("user_id")
     )
-    names = guardrail_names(g.organisation)
-    qs = UpstreamMember.objects.filter(organisation=g.organisation)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q))
-    out = []
-    for m in qs:
-        current = held.get(m.user_id)
-        if current == g.guardrail_id:
-            continue
-        out.append(Candidate(m.user_id, m.label, names.get(current or "", "")))
-        if limit is not None and len(out) >= limit:
-            break
-    return out
+    qs = qs.annotate(
+        holds=Subquery(mine.filter(user_id=OuterRef("user_id")).values("guardrail_id")[:1])
+    ).order_by("name", "email")
+    names = guardrail_names(g.organisation)
+    return [
+        Candidate(m.user_id, m.label, names.get(m.holds or "", ""))
+        for m in (qs[:limit] if limit is not None else qs)
+    ]
 
 
 @dataclass
