@@ -140,21 +140,50 @@ class AssignmentRow:
     guardrail: Guardrail
 
 
-def assignments_all(organisation) -> list[AssignmentRow]:
-    """Every assignment of the organisation, by guardrail then subject."""
+ASSIGNMENTS_SHOWN = 500
+
+
+def assignments_all(
+    organisation, *, q: str = "", kind: str = "", limit: int = ASSIGNMENTS_SHOWN
+) -> tuple[list[AssignmentRow], int]:
+    """The organisation's assignments (``kind``: "key", "member" or both) whose guardrail,
+    key or member matches ``q``, by guardrail then subject: the first ``limit``, and how many
+    match in all. Names are joined in SQL, so the cost follows ``limit``, not the size."""
     guardrails = {g.guardrail_id: g for g in Guardrail.objects.filter(organisation=organisation)}
-    keys = dict(Key.objects.filter(organisation=organisation).values_list("hash", "name"))
-    labels = people_labels(organisation)
-    rows = [
-        AssignmentRow("key", keys.get(a.key_hash, a.key_hash), guardrails[a.guardrail_id])
-        for a in GuardrailKeyAssignment.objects.filter(organisation=organisation)
-        if a.guardrail_id in guardrails
-    ] + [
-        AssignmentRow("member", labels.get(a.user_id, a.user_id), guardrails[a.guardrail_id])
-        for a in GuardrailMemberAssignment.objects.filter(organisation=organisation)
-        if a.guardrail_id in guardrails
-    ]
-    return sorted(rows, key=lambda r: (r.guardrail.name.lower(), r.kind, r.subject.lower()))
+    named = {i for i, g in guardrails.items() if q and q.lower() in g.name.lower()}
+    found: list[tuple[str, str, str]] = []  # (kind, subject, guardrail id)
+    total = 0
+    if kind in ("", "key"):
+        keys = GuardrailKeyAssignment.objects.filter(
+            organisation=organisation, guardrail_id__in=guardrails
+        ).annotate(
+            subject=Coalesce(
+                Subquery(
+                    Key.objects.filter(organisation=organisation, hash=OuterRef("key_hash")).values(
+                        "name"
+                    )[:1]
+                ),
+                "key_hash",
+            )
+        )
+        if q:
+            keys = keys.filter(Q(subject__icontains=q) | Q(guardrail_id__in=named))
+        total += keys.count()
+        found += [("key", s, g) for s, g in keys.values_list("subject", "guardrail_id")[:limit]]
+    if kind in ("", "member"):
+        labels = people_labels(organisation)
+        members = GuardrailMemberAssignment.objects.filter(
+            organisation=organisation, guardrail_id__in=guardrails
+        ).values_list("user_id", "guardrail_id")
+        rows = [
+            ("member", labels.get(u, u), g)
+            for u, g in members
+            if not q or g in named or q.lower() in labels.get(u, u).lower()
+        ]
+        total += len(rows)
+        found += rows
+    found.sort(key=lambda r: (guardrails[r[2]].name.lower(), r[0], r[1].lower()))
+    return [AssignmentRow(k, s, guardrails[g]) for k, s, g in found[:limit]], total
 
 
 def as_model_ids(organisation, values: list[str] | None) -> list[str] | None:

@@ -70,8 +70,18 @@ def guardrail_list(request: HttpRequest) -> HttpResponse:
 @org_view(Perm.VIEW_GUARDRAILS)
 @require_GET
 def guardrail_assignments(request: HttpRequest) -> HttpResponse:
-    context = {"rows": selectors.assignments_all(request.organisation)}
-    return render_page(request, "guardrails/assignments.html", context)
+    q = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ("key", "member") else ""
+    rows, total = selectors.assignments_all(request.organisation, q=q, kind=kind)
+    context = {
+        "rows": rows,
+        "total": total,
+        "q": q,
+        "kind": kind,
+        "filters_active": bool(q or kind),
+    }
+    return render_page(request, "guardrails/assignments.html", context, partial="results")
 
 
 def _form(request: HttpRequest, data=None, *, editing=False, initial=None):

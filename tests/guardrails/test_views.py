@@ -11,6 +11,7 @@ from django.urls import reverse
 from apps.audit.models import AuditEntry
 from apps.gateway import guardrails as gateway_guardrails
 from apps.gateway.errors import UpstreamUnavailable
+from apps.guardrails import selectors
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
 from apps.sandbox.models import Guardrail as SandboxGuardrail
@@ -313,3 +314,20 @@ def test_delete_needs_the_name_then_removes_it_everywhere(client_for, admin, cap
     assert response.headers["HX-Redirect"] == LIST
     assert not SandboxGuardrail.objects.filter(id=capped.guardrail_id).exists()
     assert not Guardrail.objects.filter(pk=capped.pk).exists() and _keys_of(capped) == set()
+
+
+def test_assignments_are_searched_filtered_and_capped(client_for, finance, capped, research):
+    url = reverse("guardrails:assignments")
+    client = client_for(finance)
+    keys = list(Key.objects.filter(hash__in=_keys_of(capped)))
+    only_keys = _text(client.get(url, {"kind": "key"}, **HTMX))
+    assert "<html" not in only_keys and '<td data-label="Kind">member</td>' not in only_keys
+    assert all(k.name in only_keys for k in keys)
+    found = _text(client.get(url, {"q": keys[0].name}, **HTMX))
+    assert keys[0].name in found and found.count("<tr>") == 1 + 1  # the head and one row
+    by_guardrail = _text(client.get(url, {"q": capped.name[:6]}, **HTMX))
+    assert by_guardrail.count(f">{capped.name}</a>") == len(keys)
+    assert "No assignment matches" in _text(client.get(url, {"q": "zzz-nothing"}, **HTMX))
+    rows, total = selectors.assignments_all(capped.organisation, limit=1)
+    everything = GuardrailKeyAssignment.objects.count() + GuardrailMemberAssignment.objects.count()
+    assert len(rows) == 1 and total == everything
