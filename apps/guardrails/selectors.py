@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from apps.catalog.selectors import models_lookup
-from apps.core.periods import utc_today
+from apps.core.periods import utc_today, window_start
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
 from apps.members.models import UpstreamMember
 from apps.members.selectors import people_labels, upstream_ids_of
 from apps.spend.models import SpendFact
+from apps.spend.money import to_dollars
 from apps.workspaces.models import Workspace
 
 PICK_LIMIT = 200  # options shown at once in an assignment list; search narrows
@@ -220,6 +222,27 @@ def keys_holding(g: Guardrail) -> list[str]:
         )
     )
     return sorted(hashes)
+
+
+def budget_reached(g: Guardrail, limit: float, interval: str, include_byok: bool) -> list[str]:
+    """Names of the keys ``g`` applies to whose own spend in ``interval``'s current window
+    (from the spend cache) already reaches ``limit``: a guardrail's budget counts each key on
+    its own, so these would be refused at once."""
+    org = g.organisation
+    rows = SpendFact.objects.filter(organisation=org, key_hash__in=keys_holding(g))
+    start = window_start(interval, utc_today())
+    if start is not None:
+        rows = rows.filter(date__gte=start)
+    totals = (
+        rows.order_by().values("key_hash").annotate(u=Sum("usage_micros"), b=Sum("byok_micros"))
+    )
+    reached = [
+        t["key_hash"]
+        for t in totals
+        if to_dollars((t["u"] or 0) + ((t["b"] or 0) if include_byok else 0)) >= Decimal(str(limit))
+    ]
+    names = dict(Key.objects.filter(organisation=org, hash__in=reached).values_list("hash", "name"))
+    return sorted(names.get(h, h) for h in reached)
 
 
 def recently_blocked(

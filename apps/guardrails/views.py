@@ -168,20 +168,35 @@ def guardrail_detail(request: HttpRequest, guardrail_id: str) -> HttpResponse:
 
 
 def _warn_blocking(form, g: Guardrail) -> None:
-    """Before saving model rules, say which keys that called a model lately it would block."""
+    """Before saving model rules, say which keys that called a model lately they would
+    block; before saving a budget, which keys have already spent it."""
     changes = form.changes(g)
-    if not {"allowed_models", "ignored_models"} & changes.keys():
-        return
     body = form.body()
-    form.blocking = selectors.recently_blocked(g, body["allowed_models"], body["ignored_models"])
-    if form.blocking:
-        keys = {k for names in form.blocking.values() for k in names}
-        models = ", ".join(form.blocking)
-        form.add_error(
-            None,
-            f"This change would block {len(keys)} key{'s' if len(keys) != 1 else ''} that "
-            f"called {models} in the last 7 days. Tick “Save anyway” to save it.",
+    if {"allowed_models", "ignored_models"} & changes.keys():
+        form.blocking = selectors.recently_blocked(
+            g, body["allowed_models"], body["ignored_models"]
         )
+        if form.blocking:
+            keys = {k for names in form.blocking.values() for k in names}
+            models = ", ".join(form.blocking)
+            form.add_error(
+                None,
+                f"This change would block {len(keys)} key{'s' if len(keys) != 1 else ''} that "
+                f"called {models} in the last 7 days. Tick “Save anyway” to save it.",
+            )
+    limit = body.get("limit_usd")
+    if limit is not None and {"limit_usd", "reset_interval"} & changes.keys():
+        interval = body.get("reset_interval") or ""
+        reached = selectors.budget_reached(g, limit, interval, body["include_byok_in_budgets"])
+        if reached:
+            window = f"this {interval} window" if interval else "in all"
+            form.blocking[f"budget ${limit:,.2f}"] = reached
+            form.add_error(
+                None,
+                f"This budget would block {len(reached)} key{'s' if len(reached) != 1 else ''} "
+                f"at once: each has already spent ${limit:,.2f} {window}. Tick “Save anyway” "
+                "to save it.",
+            )
 
 
 def _outcome_message(outcome: services.AssignOutcome, verb: str, labels: dict) -> str:

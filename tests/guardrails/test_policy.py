@@ -213,3 +213,35 @@ def test_saving_model_rules_first_says_which_recent_callers_they_would_block(
     assert SandboxGuardrail.objects.get(id=capped.guardrail_id).allowed_models == [
         "anthropic/claude-4.5-haiku-20251001"
     ]
+
+
+def test_a_budget_already_spent_by_a_key_says_so_before_saving(client_for, admin, capped):
+    from apps.sandbox.models import Guardrail as SandboxGuardrail
+    from apps.spend.models import SpendFact
+
+    key = _capped_key(capped)
+    SpendFact.objects.create(
+        organisation=capped.organisation,
+        date=utc_today(),
+        key_hash=key.hash,
+        model="openai/gpt-4o-mini",
+        usage_micros=3_500_000,
+    )
+    data = {
+        "name": capped.name,
+        "description": capped.description,
+        "limit_usd": "2",
+        "reset_interval": "daily",
+        "prompt_injection_scope": "all_messages",
+    }
+    url = reverse("guardrails:detail", args=[capped.guardrail_id])
+    client = client_for(admin)
+    refused = client.post(url, data, HTTP_HX_REQUEST="true")
+    body = refused.content.decode()
+    assert refused.status_code == 422 and 'data-testid="would-block"' in body
+    assert "This budget would block 1 key at once" in body and key.name in body
+    assert SandboxGuardrail.objects.get(id=capped.guardrail_id).limit_usd != 2
+    assert client.post(url, data | {"limit_usd": "5"}, HTTP_HX_REQUEST="true").status_code == 200
+    saved = client.post(url, data | {"accept_blocking": "on"}, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200
+    assert SandboxGuardrail.objects.get(id=capped.guardrail_id).limit_usd == 2
