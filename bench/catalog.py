@@ -18,12 +18,11 @@ import json
 import os
 import re
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.videos import _ensure_database
+from bench import common
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/console_bench_catalog"
 RUNS = 60
@@ -32,37 +31,6 @@ GROWTH = 50
 TARGETS = {"p50_ms": 30.0, "queries": 8}
 RESULTS = Path(__file__).resolve().parent / "results" / "catalog.json"
 ACCOUNT = "org_bench000000000000000000001"
-
-
-def _environment() -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("SANDBOX_DATABASE_URL", os.environ["DATABASE_URL"] + "_sandbox")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("SANDBOX_ENABLED", "true")
-    os.environ.setdefault("OPENROUTER_TRANSPORT", "wsgi")
-    os.environ.setdefault("OPENROUTER_BASE_URL", "http://testserver/sandbox/api/v1")
-    os.environ.setdefault("DATA_DIR", str(Path(tempfile.gettempdir()) / "console-bench"))
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "console.settings"
-
-
-def _organisation():
-    from apps.accounts.models import Membership, Organisation, User
-    from apps.accounts.roles import Role
-    from apps.sandbox.seed import SeedOptions, seed_account
-
-    _account, secret = seed_account(
-        SeedOptions(account_id=ACCOUNT, name="Bench", keys=1, days=1, workspaces=1)
-    )
-    Organisation.objects.filter(slug="bench-catalog").delete()
-    org = Organisation.objects.create(
-        name="Bench catalog", slug="bench-catalog", base_url=os.environ["OPENROUTER_BASE_URL"]
-    )
-    org.management_key = secret
-    org.save()
-    user, _ = User.objects.get_or_create(email="member@bench-catalog.test")
-    Membership.objects.create(user=user, organisation=org, role=Role.MEMBER)
-    return org, user
 
 
 def _copy(row, **changes):
@@ -155,23 +123,18 @@ def _measure(client, url: str, params: dict, headers: dict) -> dict:
 
 
 def run() -> bool:
-    _environment()
-    _ensure_database(os.environ["DATABASE_URL"])
-    _ensure_database(os.environ["SANDBOX_DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    common.setup_with_sandbox(DEFAULT_URL)
     from django.db import connection
     from django.test import Client
 
+    from apps.accounts.roles import Role
     from apps.catalog.models import CatalogModel
     from apps.sandbox.catalog import MODELS
     from apps.syncs.runner import sync_run
 
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("migrate", database="sandbox", verbosity=0, interactive=False)
-    org, user = _organisation()
+    org, user, _secret = common.seeded_organisation(
+        ACCOUNT, "bench-catalog", "member@bench-catalog.test", Role.MEMBER
+    )
     clock = time.perf_counter()
     outcome = sync_run(org, "catalog")
     sync_seconds = time.perf_counter() - clock

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,63 @@ def setup_django(db_url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of ``url`` if it is missing."""
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def setup_with_sandbox(default_url: str) -> None:
+    """Django on PostgreSQL (``DATABASE_URL``, else ``default_url``) with the in-process
+    sandbox on its ``_sandbox`` sibling as upstream: both created if missing and migrated."""
+    os.environ.setdefault("DATABASE_URL", default_url)
+    os.environ.setdefault("SANDBOX_DATABASE_URL", os.environ["DATABASE_URL"] + "_sandbox")
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("SANDBOX_ENABLED", "true")
+    os.environ.setdefault("OPENROUTER_TRANSPORT", "wsgi")
+    os.environ.setdefault("OPENROUTER_BASE_URL", "http://testserver/sandbox/api/v1")
+    os.environ.setdefault("DATA_DIR", str(Path(tempfile.gettempdir()) / "console-bench"))
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "console.settings"
+    ensure_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["SANDBOX_DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", database="sandbox", verbosity=0, interactive=False)
+
+
+def seeded_organisation(account_id: str, slug: str, email: str, role: str):
+    """A sandbox account (one key, one day, one workspace) connected as organisation
+    ``slug`` (made afresh), and a person of ``role`` in it: ``(organisation, user, secret)``."""
+    from apps.accounts.models import Membership, Organisation, User
+    from apps.sandbox.seed import SeedOptions, seed_account
+
+    _account, secret = seed_account(
+        SeedOptions(account_id=account_id, name="Bench", keys=1, days=1, workspaces=1)
+    )
+    Organisation.objects.filter(slug=slug).delete()
+    org = Organisation.objects.create(
+        name=slug.replace("-", " ").capitalize(),
+        slug=slug,
+        base_url=os.environ["OPENROUTER_BASE_URL"],
+    )
+    org.management_key = secret
+    org.save()
+    user, _ = User.objects.get_or_create(email=email)
+    Membership.objects.create(user=user, organisation=org, role=role)
+    return org, user, secret
 
 
 def pct(samples: list[float], p: float) -> float:

@@ -30,9 +30,8 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from bench.catalog import _environment as _catalog_environment
+from bench import common
 from bench.common import RESULTS
-from bench.videos import _ensure_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/console_bench_guardrails"
 KEYS, MEMBERS, WORKSPACES, GUARDRAILS = 10_000, 500, 20, 200
@@ -132,19 +131,11 @@ def _mirror_the_rest(org, keys: list[str], default_ws: str) -> None:
 
 
 def run() -> bool:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    _catalog_environment()
-    _ensure_database(os.environ["DATABASE_URL"])
-    _ensure_database(os.environ["SANDBOX_DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    common.setup_with_sandbox(DEFAULT_URL)
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
-    from apps.accounts.models import Membership, Organisation, User
     from apps.accounts.roles import Role
     from apps.audit.context import Actor
     from apps.gateway import core
@@ -154,27 +145,16 @@ def run() -> bool:
     from apps.keys.models import Key
     from apps.sandbox.models import Account, ApiKey
     from apps.sandbox.models import Workspace as SandboxWorkspace
-    from apps.sandbox.seed import SeedOptions, seed_account
     from apps.syncs.runner import sync_run
 
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("migrate", database="sandbox", verbosity=0, interactive=False)
     ApiKey.objects.filter(account_id=ACCOUNT).delete()  # a rerun starts afresh
     Account.objects.filter(id=ACCOUNT).delete()
-    _account, secret = seed_account(
-        SeedOptions(account_id=ACCOUNT, name="Bench", keys=1, days=1, workspaces=1)
+    org, user, _secret = common.seeded_organisation(
+        ACCOUNT, "bench-guardrails", "admin@bench-guardrails.test", Role.ADMIN
     )
     account = Account.objects.get(id=ACCOUNT)
     sandbox_ws = SandboxWorkspace.objects.filter(account=account).order_by("created_at").first()
     _upstream_keys(account, sandbox_ws)
-    Organisation.objects.filter(slug="bench-guardrails").delete()
-    org = Organisation.objects.create(
-        name="Bench guardrails", slug="bench-guardrails", base_url=os.environ["OPENROUTER_BASE_URL"]
-    )
-    org.management_key = secret
-    org.save()
-    user, _ = User.objects.get_or_create(email="admin@bench-guardrails.test")
-    Membership.objects.create(user=user, organisation=org, role=Role.ADMIN)
     for stream in ("catalog", "workspaces"):
         assert sync_run(org, stream).run.ok, stream
     clock = time.perf_counter()

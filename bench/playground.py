@@ -20,9 +20,8 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from bench.catalog import _environment as _catalog_environment
+from bench import common
 from bench.common import RESULTS
-from bench.videos import _ensure_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/console_bench_playground"
 RUNS = 40
@@ -67,37 +66,18 @@ def _timed(send, has_text) -> list[float]:
 
 
 def run() -> bool:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    _catalog_environment()
-    _ensure_database(os.environ["DATABASE_URL"])
-    _ensure_database(os.environ["SANDBOX_DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    common.setup_with_sandbox(DEFAULT_URL)
     from django.test import Client
     from django.urls import reverse
 
-    from apps.accounts.models import Membership, Organisation, User
     from apps.accounts.roles import Role
     from apps.audit.context import Actor
     from apps.inference.services import console_key_for
-    from apps.sandbox.seed import SeedOptions, seed_account
     from apps.syncs.runner import sync_run
 
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("migrate", database="sandbox", verbosity=0, interactive=False)
-    _account, secret = seed_account(
-        SeedOptions(account_id=ACCOUNT, name="Bench", keys=1, days=1, workspaces=1)
+    org, user, _secret = common.seeded_organisation(
+        ACCOUNT, "bench-playground", "member@bench-playground.test", Role.MEMBER
     )
-    Organisation.objects.filter(slug="bench-playground").delete()
-    org = Organisation.objects.create(
-        name="Bench playground", slug="bench-playground", base_url=os.environ["OPENROUTER_BASE_URL"]
-    )
-    org.management_key = secret
-    org.save()
-    user, _ = User.objects.get_or_create(email="member@bench-playground.test")
-    Membership.objects.create(user=user, organisation=org, role=Role.MEMBER)
     assert sync_run(org, "catalog").run.ok
     key_secret = console_key_for(Actor(organisation=org, user=user), user).secret.reveal()
 

@@ -31,6 +31,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench import common
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/console_bench_videos"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -74,17 +76,6 @@ def _environment() -> dict[str, str]:
     os.environ.update(values)
     os.environ["DJANGO_SETTINGS_MODULE"] = "console.settings"
     return values
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -176,8 +167,8 @@ def _seed():
 
 def run() -> bool:
     env = _environment()
-    _ensure_database(env["DATABASE_URL"])
-    _ensure_database(env["SANDBOX_DATABASE_URL"])
+    common.ensure_database(env["DATABASE_URL"])
+    common.ensure_database(env["SANDBOX_DATABASE_URL"])
     import django
 
     django.setup()

@@ -236,10 +236,11 @@ def budget_reached(g: Guardrail, limit: float, interval: str, include_byok: bool
     totals = (
         rows.order_by().values("key_hash").annotate(u=Sum("usage_micros"), b=Sum("byok_micros"))
     )
+    cap = Decimal(str(limit))
     reached = [
         t["key_hash"]
         for t in totals
-        if to_dollars((t["u"] or 0) + ((t["b"] or 0) if include_byok else 0)) >= Decimal(str(limit))
+        if to_dollars((t["u"] or 0) + ((t["b"] or 0) if include_byok else 0)) >= cap
     ]
     names = dict(Key.objects.filter(organisation=org, hash__in=reached).values_list("hash", "name"))
     return sorted(names.get(h, h) for h in reached)

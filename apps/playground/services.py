@@ -97,8 +97,17 @@ def _exchange_slot(actor: Actor, token: str) -> str:
     return f"playground:exchange:{actor.organisation.pk}:{actor.user.pk}:{token}"
 
 
-def _exchange_label(saved: SavedExchange) -> str:
-    return f"{saved.get_modality_display()} · {saved.model}"
+def _exchange_audit(actor: Actor, action: str, saved: SavedExchange, side: str) -> None:
+    """An audit entry for a saved exchange (its generation on ``side``: "before" or
+    "after"): which one, never what was asked or answered."""
+    audit_record(
+        actor,
+        action=action,
+        target_type=EXCHANGE_TARGET,
+        target_id=str(saved.pk),
+        target_label=f"{saved.get_modality_display()} · {saved.model}",
+        **{side: {"generation_id": saved.generation_id or None}},
+    )
 
 
 def exchange_save(actor: Actor, token: str) -> SavedExchange:
@@ -114,28 +123,14 @@ def exchange_save(actor: Actor, token: str) -> SavedExchange:
         saved = SavedExchange.objects.create(
             organisation=actor.organisation, user=actor.user, **held
         )
-        audit_record(
-            actor,
-            action="playground.exchange_save",
-            target_type=EXCHANGE_TARGET,
-            target_id=str(saved.pk),
-            target_label=_exchange_label(saved),
-            after={"generation_id": saved.generation_id or None},
-        )
+        _exchange_audit(actor, "playground.exchange_save", saved, "after")
     cache.delete(slot)
     return saved
 
 
 def exchange_delete(actor: Actor, saved: SavedExchange) -> None:
     with transaction.atomic():
-        audit_record(
-            actor,
-            action="playground.exchange_delete",
-            target_type=EXCHANGE_TARGET,
-            target_id=str(saved.pk),
-            target_label=_exchange_label(saved),
-            before={"generation_id": saved.generation_id or None},
-        )
+        _exchange_audit(actor, "playground.exchange_delete", saved, "before")
         saved.delete()
 
 
