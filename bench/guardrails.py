@@ -8,9 +8,11 @@ pages read only the mirror. One guardrail is created upstream through the servic
 through Django's test client (middleware, view, selectors and template in the figure):
 
 - the guardrail list, the organisation's assignments page and a guardrail's page (its bulk
-  picker and assignments): p50 <= 30 ms;
+  picker and assignments): p50 <= 30 ms, the last two again once one guardrail holds 10,000
+  keys;
 - the effective policy of one key: p50 <= 20 ms, with a number of queries that does not
-  grow with the organisation (measured again after 10,000 more assignments);
+  grow with the organisation (the same key, its layers unchanged, measured again after
+  10,000 more assignments);
 - "can this key call …?" (the same page with a model and provider): p50 <= 20 ms;
 - a bulk assignment of all 10,000 keys to the upstream guardrail: at most
   ceil(10,000 / batch) upstream calls, and the mirror's part (the time outside the upstream
@@ -176,6 +178,9 @@ def run() -> bool:
     load = os.getloadavg()
     guarded = GuardrailKeyAssignment.objects.filter(organisation=org).first().key_hash
     unguarded = hashes[-1]
+    # The bulk assignment leaves ``guarded`` alone, so its policy is measured again with the
+    # same layers and 10,000 more assignments around it.
+    others = [h for h in hashes if h != guarded][:KEYS]
     check = {"model": "anthropic/claude-haiku-4.5", "provider": "anthropic"}
     pages = {
         "guardrail list": _measure(client, reverse("guardrails:list")),
@@ -201,25 +206,30 @@ def run() -> bool:
     core._attempt = counting
     try:
         clock = time.perf_counter()
-        outcome = services.guardrail_assign_keys(actor, bulk, hashes[:KEYS])
+        outcome = services.guardrail_assign_keys(actor, bulk, others)
         bulk_seconds = time.perf_counter() - clock
     finally:
         core._attempt = real
     assert outcome.error is None, outcome.error
-    assert len(outcome.done) == KEYS
+    assert len(outcome.done) == len(others) == KEYS
     held = GuardrailKeyAssignment.objects.filter(
         organisation=org, guardrail_id=bulk.guardrail_id
     ).count()
     allowed_calls = math.ceil(KEYS / ASSIGN_BATCH)
     mirror_seconds = bulk_seconds - sum(calls)
-    # The same key again, now holding the bulk guardrail, with 10,000 more assignments.
+    # The same key again, its layers unchanged, with 10,000 more assignments; and the two
+    # assignment pages at that size (the bulk guardrail now held by 10,000 keys).
     pages["policy, 10,000 more assignments"] = _measure(
         client, reverse("guardrails:key_policy", args=[guarded])
+    )
+    pages["assignments, 10,000 more"] = _measure(client, reverse("guardrails:assignments"))
+    pages["guardrail page, 10,000 held"] = _measure(
+        client, reverse("guardrails:detail", args=[bulk.guardrail_id])
     )
 
     checks = {
         name: row["p50_ms"]
-        <= (TARGETS["page_p50_ms"] if name in ("guardrail list", "assignments", "guardrail page")
+        <= (TARGETS["page_p50_ms"] if not name.startswith(("policy", "can"))
             else TARGETS["policy_p50_ms"])
         for name, row in pages.items()
     }  # fmt: skip
@@ -238,9 +248,9 @@ def run() -> bool:
         f"{MEMBERS} members, {WORKSPACES} workspaces, {GUARDRAILS} guardrails"
     )
     print(f"load average before: {load[0]:.2f}, after: {os.getloadavg()[0]:.2f}")
-    print(f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    print(f"{'page':<34}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
     for name, row in pages.items():
-        print(f"{name:<24}{row['p50_ms']:>9.2f}{row['p95_ms']:>9.2f}{row['queries']:>9}")
+        print(f"{name:<34}{row['p50_ms']:>9.2f}{row['p95_ms']:>9.2f}{row['queries']:>9}")
     print(
         f"bulk assignment of {KEYS} keys: {len(calls)} upstream calls (at most {allowed_calls}),"
         f" {bulk_seconds:.2f} s in all, {sum(calls):.2f} s of them upstream (the in-process"

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from apps.accounts.access import org_view
@@ -31,7 +30,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "actions": selectors.audit_actions(request.organisation),
         "filters_active": filters != selectors.AuditFilters(),
     }
-    if request.htmx and before:
-        return render(request, "audit/list.html#rows", context)
     status = 422 if form.errors else 200
-    return render_page(request, "audit/list.html", context, partial="results", status=status)
+    return render_page(
+        request, "audit/list.html", context, partial="results", more="rows", status=status
+    )

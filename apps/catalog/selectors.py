@@ -6,9 +6,6 @@ The pickers' reads (``model_choices``, ``provider_choices``, ``model_get``,
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +16,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from apps.catalog.models import MILLION, CatalogEndpoint, CatalogModel, CatalogProvider
+from apps.core import keyset
 from apps.gateway.byok import BYOK_PROVIDERS
 from apps.syncs.selectors import synced_once
 
@@ -259,47 +257,10 @@ def models_filtered(organisation, f: CatalogFilters) -> QuerySet[CatalogModel]:
     return qs
 
 
-def _encode(row: CatalogModel, column: str) -> str:
-    value = getattr(row, column)
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    elif isinstance(value, Decimal):
-        value = str(value)
-    return base64.urlsafe_b64encode(json.dumps([value, row.pk]).encode()).decode()
-
-
-def _decode(cursor: str, column: str):
-    try:
-        value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(pk, int):
-            return None
-        if column == "created":
-            value = datetime.fromisoformat(value)
-        elif column in ("prompt_sort", "completion_sort"):
-            value = Decimal(value)
-        elif (column == "context_sort" and not isinstance(value, int)) or (
-            column == "name" and not isinstance(value, str)
-        ):
-            return None
-    except (ValueError, TypeError, binascii.Error, InvalidOperation):
-        return None
-    return value, pk
-
-
 def models_page(organisation, f: CatalogFilters, *, after: str = ""):
     """One page of the catalog by keyset: ``(rows, next_cursor or "")``. One query."""
-    column, desc = f.column, f.descending
     qs = models_filtered(organisation, f).only(*LIST_COLUMNS)
-    anchor = _decode(after, column) if after else None
-    if anchor is not None:
-        value, pk = anchor
-        op = "lt" if desc else "gt"
-        qs = qs.filter(Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": pk}))
-    prefix = "-" if desc else ""
-    rows = list(qs.order_by(f"{prefix}{column}", f"{prefix}id")[: PAGE_SIZE + 1])
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, (_encode(rows[-1], column) if more and rows else "")
+    return keyset.page(qs, f.column, descending=f.descending, after=after, size=PAGE_SIZE)
 
 
 @dataclass(frozen=True)

@@ -47,10 +47,10 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
         "choices": selectors.FilterChoices(organisation, version=sync.last_success_at),
         "max_compare": forms.MAX_COMPARE,
     }
-    if request.htmx and request.GET.get("after"):
-        return render(request, "catalog/list.html#rows", context)
     status = 422 if form.errors else 200
-    return render_page(request, "catalog/list.html", context, partial="results", status=status)
+    return render_page(
+        request, "catalog/list.html", context, partial="results", more="rows", status=status
+    )
 
 
 def _estimate(request: HttpRequest) -> forms.EstimateForm:

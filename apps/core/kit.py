@@ -42,10 +42,16 @@ def render_page(
     context: dict | None = None,
     *,
     partial: str | None = None,
+    more: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The full page, or only ``partial`` (a ``{% partialdef %}``) for an HTMX request."""
-    name = f"{template}#{partial}" if partial and wants_partial(request) else template
+    """The full page, or only ``partial`` (a ``{% partialdef %}``) for an HTMX request, or
+    only ``more`` (a list's rows) for an HTMX "load more" (a request with a cursor)."""
+    name = template
+    if wants_partial(request):
+        paging = more and (request.GET.get("after") or request.GET.get("before"))
+        part = more if paging else partial
+        name = f"{template}#{part}" if part else template
     return render(request, name, context or {}, status=status)
 
 

@@ -6,20 +6,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from apps.accounts.models import User
 from apps.catalog.selectors import models_lookup
+from apps.core import keyset
 from apps.core.periods import utc_today, window_start
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
-from apps.members.models import UpstreamMember
+from apps.members.models import UpstreamIdentity, UpstreamMember
 from apps.members.selectors import people_labels, upstream_ids_of
 from apps.spend.models import SpendFact
 from apps.spend.money import to_dollars
 from apps.workspaces.models import Workspace
 
-PICK_LIMIT = 200  # options shown at once in an assignment list; search narrows
+PICK_LIMIT = 50  # options shown at once in an assignment or unassignment list; search narrows
 
 
 @dataclass
@@ -29,13 +32,49 @@ class Candidate:
     holds: str = ""  # the name of the guardrail it holds now (an assignment replaces it)
 
 
+@dataclass
+class Shown:
+    """The first rows of a longer list (a picker shows some; search narrows the rest)."""
+
+    rows: list[Candidate]
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _upto(rows, limit: int | None):
+    """Enough of ``rows`` to show ``limit`` and know whether there are more (None: all)."""
+    return rows if limit is None else rows[: limit + 1]
+
+
+def _shown(rows: list[Candidate], total_of, limit: int | None) -> Shown:
+    """``rows`` (from :func:`_upto`) cut to ``limit``, with how many there are in all."""
+    if limit is None or len(rows) <= limit:
+        return Shown(rows, len(rows))
+    return Shown(rows[:limit], total_of())
+
+
 def _count(model, **outer):
     rows = model.objects.filter(**outer).order_by().values("organisation")
     return Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
 
 
-def guardrail_rows(organisation, *, q: str = "", workspace_id: str = "") -> list[Guardrail]:
-    """The list: key and member counts, whether it is a workspace's default, search."""
+LIST_PAGE = 50
+
+
+def guardrails_page(
+    organisation, *, q: str = "", workspace_id: str = "", after: str = ""
+) -> tuple[list[Guardrail], str]:
+    """One page of the list by name (keyset, ``(rows, next cursor or "")``): key and member
+    counts, whether it is a workspace's default, search."""
     defaults = Workspace.objects.filter(
         organisation=organisation, default_guardrail_id=OuterRef("guardrail_id")
     ).values("name")[:1]
@@ -62,7 +101,7 @@ def guardrail_rows(organisation, *, q: str = "", workspace_id: str = "") -> list
         qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
     if workspace_id:
         qs = qs.filter(workspace_id=workspace_id)
-    return list(qs.order_by("name", "id")[:500])
+    return keyset.page(qs, "name", after=after, size=LIST_PAGE)
 
 
 def guardrail_names(organisation) -> dict[str, str]:
@@ -78,46 +117,70 @@ def default_of(g: Guardrail) -> Workspace | None:
     ).first()
 
 
-def assigned_keys(g: Guardrail) -> list[Key]:
+def holder_counts(g: Guardrail) -> tuple[int, int]:
+    """How many keys and members hold ``g`` by assignment."""
+    where = {"organisation": g.organisation, "guardrail_id": g.guardrail_id}
+    return (
+        GuardrailKeyAssignment.objects.filter(**where).count(),
+        GuardrailMemberAssignment.objects.filter(**where).count(),
+    )
+
+
+def _key_search(qs, q: str):
+    return qs.filter(Q(name__icontains=q) | Q(label__icontains=q)) if q else qs
+
+
+def assigned_keys(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> Shown:
+    """The keys holding ``g`` (matching ``q``), by name: the first ``limit``, of how many."""
     hashes = GuardrailKeyAssignment.objects.filter(
         organisation=g.organisation, guardrail_id=g.guardrail_id
     ).values("key_hash")
-    return list(Key.objects.filter(organisation=g.organisation, hash__in=hashes).order_by("name"))
+    qs = _key_search(Key.objects.filter(organisation=g.organisation, hash__in=hashes), q)
+    rows = _upto(qs.order_by("name", "id").values_list("hash", "name", "label"), limit)
+    return _shown([Candidate(h, f"{name} ({label})") for h, name, label in rows], qs.count, limit)
 
 
-def assigned_members(g: Guardrail) -> list[tuple[str, str]]:
-    """``(user_id, label)`` of the members holding ``g``."""
+def assigned_members(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> Shown:
+    """The members holding ``g`` (matching ``q``), by name: the first ``limit``, of how many."""
     labels = people_labels(g.organisation)
     ids = GuardrailMemberAssignment.objects.filter(
         organisation=g.organisation, guardrail_id=g.guardrail_id
     ).values_list("user_id", flat=True)
-    return sorted(((u, labels.get(u, u)) for u in ids), key=lambda p: p[1].lower())
+    rows = sorted(
+        (Candidate(u, labels.get(u, u)) for u in ids),
+        key=lambda c: c.label.lower(),
+    )
+    rows = [c for c in rows if q.lower() in c.label.lower()] if q else rows
+    return Shown(rows if limit is None else rows[:limit], len(rows))
 
 
-def key_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> list[Candidate]:
+def key_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> Shown:
     """Keys of the guardrail's workspace not holding it yet (a key of another workspace
     cannot take it), with the guardrail each holds now; the first ``limit`` by name, chosen
-    in SQL whatever the number of keys."""
+    in SQL whatever the number of keys, of how many."""
     mine = GuardrailKeyAssignment.objects.filter(organisation=g.organisation)
     qs = Key.objects.filter(organisation=g.organisation).exclude(
         hash__in=mine.filter(guardrail_id=g.guardrail_id).values("key_hash")
     )
     if g.workspace_id:
         qs = qs.filter(workspace_id=g.workspace_id)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(label__icontains=q))
-    qs = qs.annotate(
+    qs = _key_search(qs, q)
+    annotated = qs.annotate(
         holds=Subquery(mine.filter(key_hash=OuterRef("hash")).values("guardrail_id")[:1])
     ).order_by("name", "id")
-    rows = qs.values_list("hash", "name", "label", "holds")
+    rows = annotated.values_list("hash", "name", "label", "holds")
     names = guardrail_names(g.organisation)
-    return [
-        Candidate(h, f"{name} ({label})", names.get(holds or "", ""))
-        for h, name, label, holds in (rows[:limit] if limit is not None else rows)
-    ]
+    return _shown(
+        [
+            Candidate(h, f"{name} ({label})", names.get(holds or "", ""))
+            for h, name, label, holds in _upto(rows, limit)
+        ],
+        qs.count,
+        limit,
+    )
 
 
-def member_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> list[Candidate]:
+def member_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> Shown:
     """Organisation members not holding the guardrail yet, with the one each holds now."""
     mine = GuardrailMemberAssignment.objects.filter(organisation=g.organisation)
     qs = UpstreamMember.objects.filter(organisation=g.organisation).exclude(
@@ -125,67 +188,100 @@ def member_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT)
     )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q))
-    qs = qs.annotate(
+    annotated = qs.annotate(
         holds=Subquery(mine.filter(user_id=OuterRef("user_id")).values("guardrail_id")[:1])
     ).order_by("name", "email")
     names = guardrail_names(g.organisation)
-    return [
-        Candidate(m.user_id, m.label, names.get(m.holds or "", ""))
-        for m in (qs[:limit] if limit is not None else qs)
-    ]
+    return _shown(
+        [
+            Candidate(m.user_id, m.label, names.get(m.holds or "", ""))
+            for m in _upto(annotated, limit)
+        ],
+        qs.count,
+        limit,
+    )
 
 
 @dataclass
 class AssignmentRow:
     kind: str  # "key" | "member"
     subject: str
-    guardrail: Guardrail
+    guardrail_id: str
+    guardrail_name: str
 
 
-ASSIGNMENTS_SHOWN = 500
+ASSIGNMENTS_PAGE = 100
 
 
-def assignments_all(
-    organisation, *, q: str = "", kind: str = "", limit: int = ASSIGNMENTS_SHOWN
+def _like(q: str) -> str:
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def assignments_page(
+    organisation, *, q: str = "", kind: str = "", offset: int = 0, limit: int | None = None
 ) -> tuple[list[AssignmentRow], int]:
     """The organisation's assignments (``kind``: "key", "member" or both) whose guardrail,
-    key or member matches ``q``, by guardrail then subject: the first ``limit``, and how many
-    match in all. Names are joined in SQL, so the cost follows ``limit``, not the size."""
-    guardrails = {g.guardrail_id: g for g in Guardrail.objects.filter(organisation=organisation)}
-    named = {i for i, g in guardrails.items() if q and q.lower() in g.name.lower()}
-    found: list[tuple[str, str, str]] = []  # (kind, subject, guardrail id)
-    total = 0
+    key or member matches ``q``, by guardrail, kind and subject: ``limit`` of them from
+    ``offset``, and how many match in all. One union of joins in SQL (the ORM would repeat a
+    subquery per column per row), so the cost follows ``limit``, not the size; members are
+    named as :func:`apps.members.selectors.people_labels` names them."""
+    tables = {
+        "g": Guardrail._meta.db_table,
+        "ka": GuardrailKeyAssignment._meta.db_table,
+        "k": Key._meta.db_table,
+        "ma": GuardrailMemberAssignment._meta.db_table,
+        "m": UpstreamMember._meta.db_table,
+        "i": UpstreamIdentity._meta.db_table,
+        "u": User._meta.db_table,
+    }
+    parts, params = [], []
     if kind in ("", "key"):
-        keys = GuardrailKeyAssignment.objects.filter(
-            organisation=organisation, guardrail_id__in=guardrails
-        ).annotate(
-            subject=Coalesce(
-                Subquery(
-                    Key.objects.filter(organisation=organisation, hash=OuterRef("key_hash")).values(
-                        "name"
-                    )[:1]
-                ),
-                "key_hash",
-            )
+        parts.append(
+            "SELECT g.name AS gname, 'key' AS kind, COALESCE(k.name, a.key_hash) AS subject,"
+            " g.guardrail_id AS gid FROM {ka} a JOIN {g} g ON g.organisation_id = a.organisation_id"
+            " AND g.guardrail_id = a.guardrail_id LEFT JOIN {k} k ON k.organisation_id ="
+            " a.organisation_id AND k.hash = a.key_hash WHERE a.organisation_id = %s"
         )
-        if q:
-            keys = keys.filter(Q(subject__icontains=q) | Q(guardrail_id__in=named))
-        total += keys.count()
-        found += [("key", s, g) for s, g in keys.values_list("subject", "guardrail_id")[:limit]]
+        params.append(organisation.pk)
     if kind in ("", "member"):
-        labels = people_labels(organisation)
-        members = GuardrailMemberAssignment.objects.filter(
-            organisation=organisation, guardrail_id__in=guardrails
-        ).values_list("user_id", "guardrail_id")
-        rows = [
-            ("member", labels.get(u, u), g)
-            for u, g in members
-            if not q or g in named or q.lower() in labels.get(u, u).lower()
-        ]
-        total += len(rows)
-        found += rows
-    found.sort(key=lambda r: (guardrails[r[2]].name.lower(), r[0], r[1].lower()))
-    return [AssignmentRow(k, s, guardrails[g]) for k, s, g in found[:limit]], total
+        parts.append(
+            "SELECT g.name AS gname, 'member' AS kind, COALESCE(u.email, NULLIF(m.name, ''),"
+            " NULLIF(m.email, ''), a.user_id) AS subject, g.guardrail_id AS gid FROM {ma} a"
+            " JOIN {g} g ON g.organisation_id = a.organisation_id AND g.guardrail_id ="
+            " a.guardrail_id LEFT JOIN {m} m ON m.organisation_id = a.organisation_id AND"
+            " m.user_id = a.user_id LEFT JOIN {i} i ON i.organisation_id = a.organisation_id"
+            " AND i.upstream_user_id = a.user_id LEFT JOIN {u} u ON u.id = i.user_id"
+            " WHERE a.organisation_id = %s"
+        )
+        params.append(organisation.pk)
+    union = " UNION ALL ".join(parts).format(**tables)
+    where = ""
+    if q:
+        where = " WHERE LOWER(gname) LIKE %s ESCAPE '\\' OR LOWER(subject) LIKE %s ESCAPE '\\'"
+        params += [_like(q), _like(q)]
+    # Only table names and fixed SQL are interpolated; every value is a parameter.
+    found = f"SELECT gname, kind, subject, gid FROM ({union}) AS found{where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        if q:
+            cursor.execute(f"SELECT COUNT(*) FROM ({found}) AS counted", params)  # noqa: S608
+            (total,) = cursor.fetchone()
+        else:  # every assignment whose guardrail is mirrored: counted without the joins
+            mirrored = Guardrail.objects.filter(organisation=organisation).values("guardrail_id")
+            total = sum(
+                model.objects.filter(organisation=organisation, guardrail_id__in=mirrored).count()
+                for model, wanted in (
+                    (GuardrailKeyAssignment, "key"),
+                    (GuardrailMemberAssignment, "member"),
+                )
+                if kind in ("", wanted)
+            )
+        cursor.execute(
+            f"{found} ORDER BY LOWER(gname), kind, LOWER(subject), gid LIMIT %s OFFSET %s",
+            [*params, limit or ASSIGNMENTS_PAGE, offset],
+        )
+        rows = cursor.fetchall()
+    return [AssignmentRow(k, s, g, name) for name, k, s, g in rows], total
 
 
 def as_model_ids(organisation, values: list[str] | None) -> list[str] | None:

@@ -25,6 +25,7 @@ from apps.core.kit import (
     render_form,
     render_page,
 )
+from apps.core.parse import plain_int
 from apps.guardrails import forms, selectors, services
 from apps.guardrails.models import Guardrail
 from apps.guardrails.policy import can_call
@@ -38,6 +39,7 @@ KINDS = {
     "keys": (selectors.key_candidates, "Keys"),
     "members": (selectors.member_candidates, "Members"),
 }
+HOLDERS = {"keys": selectors.assigned_keys, "members": selectors.assigned_members}
 
 
 def _guardrail(request: HttpRequest, guardrail_id: str) -> Guardrail:
@@ -53,18 +55,24 @@ def _detail_url(g: Guardrail) -> str:
 def guardrail_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     workspace = request.GET.get("workspace", "")[:64]
+    rows, next_cursor = selectors.guardrails_page(
+        request.organisation, q=q, workspace_id=workspace, after=request.GET.get("after", "")
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
     context = {
         "q": q,
         "workspace": workspace,
         "filters_active": bool(q or workspace),
-        "rows": selectors.guardrail_rows(request.organisation, q=q, workspace_id=workspace),
+        "rows": rows,
+        "next_cursor": next_cursor,
         "workspaces": workspace_choices(request.organisation),
         "workspace_names": workspace_names(request.organisation),
         "manage": can(request, Perm.MANAGE_GUARDRAILS),
         "sync": stream_status(request.organisation, STREAM),
-        "query": request.GET.urlencode(),
+        "query": query.urlencode(),
     }
-    return render_page(request, "guardrails/list.html", context, partial="results")
+    return render_page(request, "guardrails/list.html", context, partial="results", more="rows")
 
 
 @org_view(Perm.VIEW_GUARDRAILS)
@@ -73,15 +81,24 @@ def guardrail_assignments(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     kind = request.GET.get("kind", "")
     kind = kind if kind in ("key", "member") else ""
-    rows, total = selectors.assignments_all(request.organisation, q=q, kind=kind)
+    offset = plain_int(request.GET.get("after")) or 0
+    rows, total = selectors.assignments_page(request.organisation, q=q, kind=kind, offset=offset)
+    shown = offset + len(rows)
+    query = request.GET.copy()
+    query.pop("after", None)
     context = {
         "rows": rows,
         "total": total,
+        "shown": shown,
+        "next_offset": shown if shown < total else None,
+        "query": query.urlencode(),
         "q": q,
         "kind": kind,
         "filters_active": bool(q or kind),
     }
-    return render_page(request, "guardrails/assignments.html", context, partial="results")
+    return render_page(
+        request, "guardrails/assignments.html", context, partial="results", more="rows"
+    )
 
 
 def _form(request: HttpRequest, data=None, *, editing=False, initial=None):
@@ -235,18 +252,34 @@ def guardrail_assign(request: HttpRequest, guardrail_id: str, kind: str) -> Http
     return finish(request, _detail_url(g), message, level="warning" if outcome.error else "success")
 
 
+@org_view(Perm.VIEW_GUARDRAILS)
+@require_GET
+def guardrail_holders(request: HttpRequest, guardrail_id: str, kind: str) -> HttpResponse:
+    """The keys or members holding the guardrail that match a search (a partial)."""
+    g = _guardrail(request, guardrail_id)
+    if kind not in HOLDERS:
+        raise Http404("No such assignment kind.")
+    q = request.GET.get("q", "").strip()[:100]
+    context = {
+        "guardrail": g,
+        "kind": kind,
+        "holders": HOLDERS[kind](g, q),
+        "q": q,
+        "manage": can(request, Perm.MANAGE_GUARDRAILS),
+    }
+    return render_page(request, "guardrails/_holders.html", context)
+
+
 @org_view(Perm.MANAGE_GUARDRAILS)
 @require_POST
 def guardrail_unassign(request: HttpRequest, guardrail_id: str, kind: str) -> HttpResponse:
     g = _guardrail(request, guardrail_id)
-    if kind not in KINDS:
+    if kind not in HOLDERS:
         raise Http404("No such assignment kind.")
-    if kind == "keys":
-        labels = {k.hash: k.name for k in selectors.assigned_keys(g)}
-        unassign = services.guardrail_unassign_keys
-    else:
-        labels = dict(selectors.assigned_members(g))
-        unassign = services.guardrail_unassign_members
+    labels = {c.value: c.label for c in HOLDERS[kind](g, limit=None)}
+    unassign = (
+        services.guardrail_unassign_keys if kind == "keys" else services.guardrail_unassign_members
+    )
     form = forms.AssignForm(request.POST, choices=list(labels.items()), label=kind)
     if not form.is_valid():
         return refuse(request, ConsoleError(form.errors["ids"][0]), back=_detail_url(g))
@@ -261,11 +294,8 @@ def guardrail_unassign(request: HttpRequest, guardrail_id: str, kind: str) -> Ht
 @require_http_methods(["GET", "POST"])
 def guardrail_delete(request: HttpRequest, guardrail_id: str) -> HttpResponse:
     g = _guardrail(request, guardrail_id)
-    context = {
-        "guardrail": g,
-        "keys": selectors.assigned_keys(g),
-        "members": selectors.assigned_members(g),
-    }
+    keys, members = selectors.holder_counts(g)
+    context = {"guardrail": g, "keys": keys, "members": members}
     return confirm_dialog(
         request,
         forms.DeleteForm(posted(request), expected=g.name),

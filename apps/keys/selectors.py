@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from apps.core.converters import BIGINT_MAX
+from apps.core import keyset
 from apps.keys.models import Key, KeyRequest, KeyRotation, KeyUsageSnapshot
 from apps.keys.syncs import STREAM
 from apps.syncs.selectors import synced_once
@@ -107,67 +103,12 @@ def keys_filtered(organisation, filters: KeyFilters, *, owner=None) -> QuerySet[
     return qs
 
 
-def encode_cursor(key: Key, column: str) -> str:
-    value = getattr(key, column)
-    raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, key.pk])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-_DATETIME_COLUMNS = {"created_at", "last_used_sort"}
-_NUMBER_COLUMNS = {"usage_daily", "usage_weekly", "usage_monthly", "remaining_sort"}
-
-
-def _cursor_value(value, column: str):
-    """The cursor's sort value if it has the sort column's type, else None."""
-    if column in _DATETIME_COLUMNS:
-        if not isinstance(value, str):
-            return None
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
-    if column in _NUMBER_COLUMNS:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        try:
-            number = float(value)
-        except OverflowError:
-            return None
-        return number if math.isfinite(number) else None
-    return value if isinstance(value, str) else None
-
-
-def decode_cursor(cursor: str, column: str):
-    """``(sort value, id)`` from a "load more" cursor, or None for anything not made by
-    :func:`encode_cursor` for this sort (a cursor is typed into URLs; it is never trusted)."""
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, binascii.Error, RecursionError):
-        return None
-    if not isinstance(decoded, list) or len(decoded) != 2:
-        return None
-    value, pk = decoded
-    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk <= BIGINT_MAX:
-        return None
-    value = _cursor_value(value, column)
-    return None if value is None else (value, pk)
-
-
 def keys_page(organisation, filters: KeyFilters, *, after: str = "", owner=None):
     """One page of keys by keyset: ``(rows, next_cursor or "")``. One query."""
-    column, desc = filters.column, filters.is_descending
     qs = keys_filtered(organisation, filters, owner=owner).only(*LIST_COLUMNS)
-    anchor = decode_cursor(after, column) if after else None
-    if anchor is not None:
-        value, pk = anchor
-        op = "lt" if desc else "gt"
-        qs = qs.filter(Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": pk}))
-    prefix = "-" if desc else ""
-    rows = list(qs.order_by(f"{prefix}{column}", f"{prefix}id")[: PAGE_SIZE + 1])
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, (encode_cursor(rows[-1], column) if more and rows else "")
+    return keyset.page(
+        qs, filters.column, descending=filters.is_descending, after=after, size=PAGE_SIZE
+    )
 
 
 def key_counts(organisation) -> dict[str, int] | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.audit.models import AuditEntry
 from apps.gateway import guardrails as gateway_guardrails
@@ -14,6 +16,7 @@ from apps.gateway.errors import UpstreamUnavailable
 from apps.guardrails import selectors
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
+from apps.members.selectors import people_labels
 from apps.sandbox.models import Guardrail as SandboxGuardrail
 from apps.sandbox.models import GuardrailKeyAssignment as SandboxKeyAssignment
 from apps.syncs.runner import sync_run
@@ -78,6 +81,26 @@ def test_admin_lists_guardrails_with_assignments_without_calling_upstream(
     assert "New guardrail" in body
 
 
+def test_the_list_pages_by_name_with_load_more(client_for, admin, capped, research, monkeypatch):
+    monkeypatch.setattr("apps.guardrails.selectors.LIST_PAGE", 1)
+    client = client_for(admin)
+    first = client.get(LIST)
+    assert len(first.context["rows"]) == 1 and "Load more" in _text(first)
+    seen, after = [g.name for g in first.context["rows"]], first.context["next_cursor"]
+    while after:
+        more = client.get(LIST, {"after": after}, **HTMX)
+        body = _text(more)
+        assert "<table" not in body and "guardrail-results" not in body
+        seen += re.findall(r'<td data-label="Guardrail"><a href="[^"]+">([^<]+)</a>', body)
+        cursor = re.search(r'after=([^"&]+)"', body)
+        after = cursor.group(1) if cursor else ""
+    names = Guardrail.objects.filter(organisation=capped.organisation).values_list(
+        "name", flat=True
+    )
+    assert seen == sorted(names) and len(seen) >= 3
+    assert client.get(LIST, {"after": "not-a-cursor"}).context["rows"][0].name == seen[0]
+
+
 def test_an_unassigned_guardrail_is_flagged_as_doing_nothing(client_for, admin, research):
     GuardrailKeyAssignment.objects.filter(guardrail_id=research.guardrail_id).delete()
     GuardrailMemberAssignment.objects.filter(guardrail_id=research.guardrail_id).delete()
@@ -101,6 +124,40 @@ def test_finance_reads_a_guardrail_without_any_control(client_for, finance, capp
     assert response.status_code == 200 and "$25" in body and "email (redact)" in body
     assert "Assign selected" not in body and "Delete guardrail" not in body
     assert client_for(finance).post(_url("detail", capped), {"name": "x"}).status_code == 403
+
+
+def test_long_holder_and_candidate_lists_show_some_and_are_searched(
+    client_for, admin, finance, capped, monkeypatch, no_upstream
+):
+    org, limit = capped.organisation, selectors.PICK_LIMIT
+    extra = Key.objects.bulk_create(  # mirror rows: the pages read only the mirror
+        Key(
+            organisation=org,
+            hash=f"{n:064x}",
+            name=f"zz bulk {n:03d}",
+            workspace_id=capped.workspace_id,
+            created_at=timezone.now(),
+        )
+        for n in range(2 * limit + 1)
+    )
+    GuardrailKeyAssignment.objects.bulk_create(
+        GuardrailKeyAssignment(organisation=org, guardrail_id=capped.guardrail_id, key_hash=k.hash)
+        for k in extra[:limit]
+    )
+    held = list(Key.objects.filter(hash__in=_keys_of(capped)).order_by("name"))
+    candidates = Key.objects.filter(organisation=org, workspace_id=capped.workspace_id).count()
+    page = _text(client_for(admin).get(_url("detail", capped)))
+    assert f'Keys <small class="muted-text">({len(held)})</small>' in page
+    assert f"{len(held) - limit} more not shown: search to find them." in page
+    assert f"{candidates - len(held) - limit} more not shown" in page
+    holders = _url("holders", capped, "keys")
+    found = _text(client_for(admin).get(holders, {"q": held[-1].name}, **HTMX))
+    assert "<html" not in found and held[-1].name in found and held[0].name not in found
+    assert 'name="ids"' in found and "more not shown" not in found
+    read_only = _text(client_for(finance).get(holders, {"q": held[-1].name}, **HTMX))
+    assert held[-1].name in read_only and 'name="ids"' not in read_only
+    assert "None matches “zzz”" in _text(client_for(finance).get(holders, {"q": "zzz"}, **HTMX))
+    assert client_for(finance).get(_url("holders", capped, "nope")).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["member"])
@@ -328,6 +385,36 @@ def test_assignments_are_searched_filtered_and_capped(client_for, finance, cappe
     by_guardrail = _text(client.get(url, {"q": capped.name[:6]}, **HTMX))
     assert by_guardrail.count(f">{capped.name}</a>") == len(keys)
     assert "No assignment matches" in _text(client.get(url, {"q": "zzz-nothing"}, **HTMX))
-    rows, total = selectors.assignments_all(capped.organisation, limit=1)
     everything = GuardrailKeyAssignment.objects.count() + GuardrailMemberAssignment.objects.count()
-    assert len(rows) == 1 and total == everything
+    seen, offset = [], 0
+    while True:  # a page of 2 at a time covers every assignment once, in order
+        rows, total = selectors.assignments_page(capped.organisation, offset=offset, limit=2)
+        assert total == everything and len(rows) <= 2
+        seen += rows
+        offset += len(rows)
+        if not rows or offset >= total:
+            break
+    assert len(seen) == everything == len({(r.kind, r.subject, r.guardrail_id) for r in seen})
+    order = [(r.guardrail_name.lower(), r.kind, r.subject.lower()) for r in seen]
+    assert order == sorted(order)
+    members = [r for r in seen if r.kind == "member"]
+    labels = people_labels(capped.organisation)
+    held = GuardrailMemberAssignment.objects.values_list("user_id", flat=True)
+    assert sorted(r.subject for r in members) == sorted(labels.get(u, u) for u in held)
+
+
+def test_assignments_load_more_by_page(client_for, finance, capped, research, monkeypatch):
+    monkeypatch.setattr("apps.guardrails.selectors.ASSIGNMENTS_PAGE", 1)
+    url = reverse("guardrails:assignments")
+    client = client_for(finance)
+    first = _text(client.get(url, {"kind": "key"}))
+    assert first.count('<td data-label="Kind">key</td>') == 1 and "Load more" in first
+    more = client.get(url, {"kind": "key", "after": "1"}, **HTMX)
+    body = _text(more)
+    assert more.status_code == 200 and "<table" not in body and "assignment-count" not in body
+    assert body.count('<td data-label="Kind">key</td>') == 1 and "kind=key&after=2" in body
+    first_key = first.split('<td data-label="Key or member">')[1].split("<")[0]
+    assert first_key not in body  # the next one, not the same again
+    keys = GuardrailKeyAssignment.objects.count()
+    last = _text(client.get(url, {"kind": "key", "after": str(keys - 1)}, **HTMX))
+    assert "Load more" not in last and last.count("<tr>") == 1

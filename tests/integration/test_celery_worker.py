@@ -17,7 +17,12 @@ from django.db import connections
 from apps.accounts.models import ConnectionStatus, Organisation
 from apps.syncs.models import SyncRun
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# One xdist worker runs every worker test: they share the test broker (Redis database 15).
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("celery-worker"),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

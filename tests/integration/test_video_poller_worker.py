@@ -30,7 +30,12 @@ from apps.syncs.runner import sync_run
 from tests.factories import UserFactory
 from tests.integration.test_celery_worker import ROOT, database_url
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# One xdist worker runs every worker test: they share the test broker (Redis database 15).
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("celery-worker"),
+]
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 JOBS = 6

@@ -28,7 +28,12 @@ from apps.syncs.models import SyncRun, SyncState
 from apps.syncs.registry import streams
 from tests.integration.test_celery_worker import REDIS_URL, database_url
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# One xdist worker runs every worker test: they share the test broker (Redis database 15).
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("celery-worker"),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE = 10

@@ -60,9 +60,7 @@ def _list_context(request: HttpRequest) -> dict:
 @require_GET
 def key_list(request: HttpRequest) -> HttpResponse:
     context = _list_context(request)
-    if request.htmx and request.GET.get("after"):
-        return render(request, "keys/list.html#rows", context)
-    return render_page(request, "keys/list.html", context, partial="results")
+    return render_page(request, "keys/list.html", context, partial="results", more="rows")
 
 
 # --- create, detail ---------------------------------------------------------------------------

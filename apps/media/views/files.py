@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -50,9 +49,7 @@ def _list_context(request: HttpRequest, upload_form=None) -> dict:
 @require_GET
 def file_list(request: HttpRequest) -> HttpResponse:
     context = _list_context(request)
-    if request.htmx and request.GET.get("after"):
-        return render(request, "media/files.html#rows", context)
-    return render_page(request, "media/files.html", context, partial="results")
+    return render_page(request, "media/files.html", context, partial="results", more="rows")
 
 
 @org_view(Perm.USE_INFERENCE)

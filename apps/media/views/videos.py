@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -59,9 +59,7 @@ def _list_context(request: HttpRequest, attach_form=None) -> dict:
 @require_GET
 def video_list(request: HttpRequest) -> HttpResponse:
     context = _list_context(request)
-    if request.htmx and request.GET.get("before"):
-        return render(request, "media/videos.html#rows", context)
-    return render_page(request, "media/videos.html", context, partial="results")
+    return render_page(request, "media/videos.html", context, partial="results", more="rows")
 
 
 def _new_form(request: HttpRequest, data=None, files=None):
