@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# make test runs the suite in this many processes (pytest-xdist); 0: one process.
+PYTEST_WORKERS ?= 2
 # Development defaults; production sets DEBUG=false and the variables in .env.example.
 export DEBUG ?= true
 export PORT
@@ -43,7 +45,7 @@ run: demo
 
 test: install-test
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -130,13 +130,14 @@ def _seed(size: int):
 
 def _deep_cursor(org) -> str:
     """The cursor that opens the last-but-one page when sorted by name."""
+    from apps.core import keyset
     from apps.keys.models import Key
-    from apps.keys.selectors import PAGE_SIZE, encode_cursor
+    from apps.keys.selectors import PAGE_SIZE
 
     total = Key.objects.filter(organisation=org).count()
     position = max(0, total - 2 * PAGE_SIZE)
     anchor = Key.objects.filter(organisation=org).order_by("name", "id")[position]
-    return encode_cursor(anchor, "name")
+    return keyset.encode(anchor, "name")
 
 
 def _scenarios(org) -> dict[str, dict]:

@@ -320,26 +320,73 @@ def keys_holding(g: Guardrail) -> list[str]:
     return sorted(hashes)
 
 
-def budget_reached(g: Guardrail, limit: float, interval: str, include_byok: bool) -> list[str]:
-    """Names of the keys ``g`` applies to whose own spend in ``interval``'s current window
-    (from the spend cache) already reaches ``limit``: a guardrail's budget counts each key on
-    its own, so these would be refused at once."""
+@dataclass
+class Reached:
+    """Who a guardrail budget would block at once: the names of the keys and of the members
+    whose spend in the window already reaches it."""
+
+    keys: list[str]
+    members: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.members)
+
+    def names(self) -> list[str]:
+        return self.keys + [f"member {m}" for m in self.members]
+
+
+def budget_reached(g: Guardrail, limit: float, interval: str, include_byok: bool) -> Reached:
+    """Who ``g``'s budget of ``limit`` per ``interval`` would refuse at once, from the spend
+    cache. As upstream counts it (not pooled): each key it is assigned to, or that is in the
+    workspace it is the default of, on its own spend; each member it is assigned to on the
+    spend of every key they created; as a workspace's default, each member on their spend in
+    that workspace (semantics §3.5)."""
     org = g.organisation
-    rows = SpendFact.objects.filter(organisation=org, key_hash__in=keys_holding(g))
     start = window_start(interval, utc_today())
+    rows = SpendFact.objects.filter(organisation=org)
     if start is not None:
         rows = rows.filter(date__gte=start)
-    totals = (
-        rows.order_by().values("key_hash").annotate(u=Sum("usage_micros"), b=Sum("byok_micros"))
-    )
     cap = Decimal(str(limit))
-    reached = [
-        t["key_hash"]
-        for t in totals
-        if to_dollars((t["u"] or 0) + ((t["b"] or 0) if include_byok else 0)) >= cap
-    ]
-    names = dict(Key.objects.filter(organisation=org, hash__in=reached).values_list("hash", "name"))
-    return sorted(names.get(h, h) for h in reached)
+
+    def over(qs, column: str) -> set[str]:
+        totals = qs.order_by().values(column).annotate(u=Sum("usage_micros"), b=Sum("byok_micros"))
+        return {
+            t[column]
+            for t in totals
+            if t[column]
+            and to_dollars((t["u"] or 0) + ((t["b"] or 0) if include_byok else 0)) >= cap
+        }
+
+    defaults = list(
+        Workspace.objects.filter(organisation=org, default_guardrail_id=g.guardrail_id).values_list(
+            "workspace_id", flat=True
+        )
+    )
+    assigned = GuardrailKeyAssignment.objects.filter(organisation=org, guardrail_id=g.guardrail_id)
+    key_scope = Q(key_hash__in=assigned.values("key_hash"))
+    if defaults:
+        key_scope |= Q(
+            key_hash__in=Key.objects.filter(organisation=org, workspace_id__in=defaults).values(
+                "hash"
+            )
+        )
+    keys = over(rows.filter(key_scope), "key_hash")
+    members = over(
+        rows.filter(
+            user_id__in=GuardrailMemberAssignment.objects.filter(
+                organisation=org, guardrail_id=g.guardrail_id
+            ).values("user_id")
+        ),
+        "user_id",
+    )
+    if defaults:
+        members |= over(rows.filter(workspace_id__in=defaults), "user_id")
+    names = dict(Key.objects.filter(organisation=org, hash__in=keys).values_list("hash", "name"))
+    labels = people_labels(org) if members else {}
+    return Reached(
+        sorted(names.get(h, h) for h in keys),
+        sorted((labels.get(u, u) for u in members), key=str.lower),
+    )
 
 
 def recently_blocked(

@@ -207,12 +207,16 @@ def _warn_blocking(form, g: Guardrail) -> None:
         reached = selectors.budget_reached(g, limit, interval, body["include_byok_in_budgets"])
         if reached:
             window = f"this {interval} window" if interval else "in all"
-            form.blocking[f"budget ${limit:,.2f}"] = reached
+            form.blocking[f"budget ${limit:,.2f}"] = reached.names()
+            who = " and ".join(
+                f"{n} {noun}{'s' if n != 1 else ''}"
+                for n, noun in ((len(reached.keys), "key"), (len(reached.members), "member"))
+                if n
+            )
             form.add_error(
                 None,
-                f"This budget would block {len(reached)} key{'s' if len(reached) != 1 else ''} "
-                f"at once: each has already spent ${limit:,.2f} {window}. Tick “Save anyway” "
-                "to save it.",
+                f"This budget would block {who} at once: each has already spent "
+                f"${limit:,.2f} {window}. Tick “Save anyway” to save it.",
             )
 
 

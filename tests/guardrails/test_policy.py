@@ -5,6 +5,7 @@ and the budget layers cross-checked against the sandbox's own computation (the o
 from __future__ import annotations
 
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -245,3 +246,44 @@ def test_a_budget_already_spent_by_a_key_says_so_before_saving(client_for, admin
     saved = client.post(url, data | {"accept_blocking": "on"}, HTTP_HX_REQUEST="true")
     assert saved.status_code == 200
     assert SandboxGuardrail.objects.get(id=capped.guardrail_id).limit_usd == 2
+
+
+def test_a_budget_its_member_has_spent_over_several_keys_says_so_before_saving(
+    client_for, admin, capped
+):
+    """Budgets count per member too: each key under the limit, their sum over it, blocks."""
+    from apps.guardrails.models import GuardrailMemberAssignment
+    from apps.members.models import UpstreamMember
+    from apps.members.selectors import people_labels
+    from apps.spend.models import SpendFact
+
+    org = capped.organisation
+    member = UpstreamMember.objects.filter(organisation=org).order_by("user_id").first()
+    GuardrailMemberAssignment.objects.update_or_create(
+        organisation=org, user_id=member.user_id, defaults={"guardrail_id": capped.guardrail_id}
+    )
+    SpendFact.objects.bulk_create(
+        SpendFact(
+            organisation=org,
+            date=utc_today(),
+            key_hash=f"{n:064x}",  # keys the guardrail does not hold: only the member does
+            user_id=member.user_id,
+            model="openai/gpt-4o-mini",
+            usage_micros=1_500_000,
+        )
+        for n in range(2)
+    )
+    data = {
+        "name": capped.name,
+        "description": capped.description,
+        "limit_usd": "2",
+        "reset_interval": "daily",
+        "prompt_injection_scope": "all_messages",
+    }
+    url = reverse("guardrails:detail", args=[capped.guardrail_id])
+    refused = client_for(admin).post(url, data, HTTP_HX_REQUEST="true")
+    body = unescape(refused.content.decode())
+    assert refused.status_code == 422 and "This budget would block 1 member at once" in body
+    assert f"member {people_labels(org)[member.user_id]}" in body
+    higher = client_for(admin).post(url, data | {"limit_usd": "3.5"}, HTTP_HX_REQUEST="true")
+    assert higher.status_code == 200  # $3 spent in all is under $3.50
