@@ -68,9 +68,10 @@ def test_member_submits_a_video_watches_it_finish_and_plays_it(
     page.get_by_label("Model").select_option("minimax/hailuo-02")
     # The form reshapes for the model: no audio option, its durations, the estimate.
     expect(page.get_by_label("Generate audio")).to_have_count(0)
-    expect(page.get_by_test_id("estimate")).to_contain_text("$0.27")
+    expect(page.get_by_test_id("estimate")).to_contain_text("$0.27", timeout=15_000)
+    # (A busy machine answers the estimate slowly: the default 5 s wait is not enough there.)
     page.get_by_label("Duration (seconds)").select_option("10")
-    expect(page.get_by_test_id("estimate")).to_contain_text("$0.45")
+    expect(page.get_by_test_id("estimate")).to_contain_text("$0.45", timeout=15_000)
     page.get_by_label("Prompt").fill("A paper boat drifting down a rainy street")
     shoot(page, "video-new")
     page.get_by_role("button", name="Submit video job").click()
