@@ -3,6 +3,8 @@ holding it), create, delete, and keys or members assigned and unassigned in bulk
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -35,11 +37,41 @@ from apps.syncs.selectors import stream_status
 from apps.workspaces.selectors import workspace_choices, workspace_names
 
 LIST = "guardrails:list"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a guardrail is assigned to: its pickers' lists and its bulk writes."""
+
+    label: str
+    candidates: Callable  # (g, q="", limit=...) -> selectors.Shown
+    holders: Callable
+    assign: Callable  # (actor, g, ids) -> services.AssignOutcome
+    unassign: Callable
+
+
 KINDS = {
-    "keys": (selectors.key_candidates, "Keys"),
-    "members": (selectors.member_candidates, "Members"),
+    "keys": Kind(
+        "Keys",
+        selectors.key_candidates,
+        selectors.assigned_keys,
+        services.guardrail_assign_keys,
+        services.guardrail_unassign_keys,
+    ),
+    "members": Kind(
+        "Members",
+        selectors.member_candidates,
+        selectors.assigned_members,
+        services.guardrail_assign_members,
+        services.guardrail_unassign_members,
+    ),
 }
-HOLDERS = {"keys": selectors.assigned_keys, "members": selectors.assigned_members}
+
+
+def _kind(kind: str) -> Kind:
+    if kind not in KINDS:
+        raise Http404("No such assignment kind.")
+    return KINDS[kind]
 
 
 def _guardrail(request: HttpRequest, guardrail_id: str) -> Guardrail:
@@ -231,29 +263,44 @@ def _outcome_message(outcome: services.AssignOutcome, verb: str, labels: dict) -
     return message.strip()
 
 
+def _search(request: HttpRequest, g: Guardrail, kind: str, name: str, list_of) -> HttpResponse:
+    """One of the guardrail's pick lists narrowed by a search (a partial)."""
+    q = request.GET.get("q", "").strip()[:100]
+    context = {
+        "guardrail": g,
+        "kind": kind,
+        name: list_of(g, q),
+        "q": q,
+        "manage": can(request, Perm.MANAGE_GUARDRAILS),
+    }
+    return render_page(request, f"guardrails/_{name}.html", context)
+
+
+def _apply(request: HttpRequest, g: Guardrail, kind: str, *, assign: bool) -> HttpResponse:
+    """Assign or unassign the picked keys or members, and say which were applied."""
+    of = _kind(kind)
+    listed = of.candidates if assign else of.holders
+    labels = {c.value: c.label for c in listed(g, limit=None)}
+    form = forms.AssignForm(request.POST, choices=list(labels.items()), label=of.label)
+    if not form.is_valid():
+        return refuse(request, ConsoleError(form.errors["ids"][0]), back=_detail_url(g))
+    write = of.assign if assign else of.unassign
+    outcome = write(Actor.from_request(request), g, form.cleaned_data["ids"])
+    if outcome.error is not None and not outcome.done:
+        return refuse(request, outcome.error, back=_detail_url(g))
+    verb = "assigned" if assign else "unassigned"
+    message = _outcome_message(outcome, f"{kind} {verb}", labels)
+    return finish(request, _detail_url(g), message, level="warning" if outcome.error else "success")
+
+
 @org_view(Perm.MANAGE_GUARDRAILS)
 @require_http_methods(["GET", "POST"])
 def guardrail_assign(request: HttpRequest, guardrail_id: str, kind: str) -> HttpResponse:
     """GET: the candidates matching a search (a partial); POST: assign those picked."""
     g = _guardrail(request, guardrail_id)
-    if kind not in KINDS:
-        raise Http404("No such assignment kind.")
-    candidates_of, label = KINDS[kind]
     if request.method == "GET":
-        q = request.GET.get("q", "").strip()[:100]
-        context = {"guardrail": g, "kind": kind, "candidates": candidates_of(g, q), "q": q}
-        return render_page(request, "guardrails/_candidates.html", context)
-    candidates = candidates_of(g, limit=None)
-    labels = {c.value: c.label for c in candidates}
-    form = forms.AssignForm(request.POST, choices=list(labels.items()), label=label)
-    if not form.is_valid():
-        return refuse(request, ConsoleError(form.errors["ids"][0]), back=_detail_url(g))
-    assign = services.guardrail_assign_keys if kind == "keys" else services.guardrail_assign_members
-    outcome = assign(Actor.from_request(request), g, form.cleaned_data["ids"])
-    message = _outcome_message(outcome, f"{kind} assigned", labels)
-    if outcome.error is not None and not outcome.done:
-        return refuse(request, outcome.error, back=_detail_url(g))
-    return finish(request, _detail_url(g), message, level="warning" if outcome.error else "success")
+        return _search(request, g, kind, "candidates", _kind(kind).candidates)
+    return _apply(request, g, kind, assign=True)
 
 
 @org_view(Perm.VIEW_GUARDRAILS)
@@ -261,37 +308,14 @@ def guardrail_assign(request: HttpRequest, guardrail_id: str, kind: str) -> Http
 def guardrail_holders(request: HttpRequest, guardrail_id: str, kind: str) -> HttpResponse:
     """The keys or members holding the guardrail that match a search (a partial)."""
     g = _guardrail(request, guardrail_id)
-    if kind not in HOLDERS:
-        raise Http404("No such assignment kind.")
-    q = request.GET.get("q", "").strip()[:100]
-    context = {
-        "guardrail": g,
-        "kind": kind,
-        "holders": HOLDERS[kind](g, q),
-        "q": q,
-        "manage": can(request, Perm.MANAGE_GUARDRAILS),
-    }
-    return render_page(request, "guardrails/_holders.html", context)
+    return _search(request, g, kind, "holders", _kind(kind).holders)
 
 
 @org_view(Perm.MANAGE_GUARDRAILS)
 @require_POST
 def guardrail_unassign(request: HttpRequest, guardrail_id: str, kind: str) -> HttpResponse:
     g = _guardrail(request, guardrail_id)
-    if kind not in HOLDERS:
-        raise Http404("No such assignment kind.")
-    labels = {c.value: c.label for c in HOLDERS[kind](g, limit=None)}
-    unassign = (
-        services.guardrail_unassign_keys if kind == "keys" else services.guardrail_unassign_members
-    )
-    form = forms.AssignForm(request.POST, choices=list(labels.items()), label=kind)
-    if not form.is_valid():
-        return refuse(request, ConsoleError(form.errors["ids"][0]), back=_detail_url(g))
-    outcome = unassign(Actor.from_request(request), g, form.cleaned_data["ids"])
-    if outcome.error is not None and not outcome.done:
-        return refuse(request, outcome.error, back=_detail_url(g))
-    message = _outcome_message(outcome, f"{kind} unassigned", labels)
-    return finish(request, _detail_url(g), message, level="warning" if outcome.error else "success")
+    return _apply(request, g, kind, assign=False)
 
 
 @org_view(Perm.MANAGE_GUARDRAILS)

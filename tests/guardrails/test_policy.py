@@ -216,6 +216,17 @@ def test_saving_model_rules_first_says_which_recent_callers_they_would_block(
     ]
 
 
+def _daily_budget(g: Guardrail, limit: str) -> dict:
+    """The settings form of ``g`` as it is, with a daily budget of ``limit``."""
+    return {
+        "name": g.name,
+        "description": g.description,
+        "limit_usd": limit,
+        "reset_interval": "daily",
+        "prompt_injection_scope": "all_messages",
+    }
+
+
 def test_a_budget_already_spent_by_a_key_says_so_before_saving(client_for, admin, capped):
     from apps.sandbox.models import Guardrail as SandboxGuardrail
     from apps.spend.models import SpendFact
@@ -228,13 +239,7 @@ def test_a_budget_already_spent_by_a_key_says_so_before_saving(client_for, admin
         model="openai/gpt-4o-mini",
         usage_micros=3_500_000,
     )
-    data = {
-        "name": capped.name,
-        "description": capped.description,
-        "limit_usd": "2",
-        "reset_interval": "daily",
-        "prompt_injection_scope": "all_messages",
-    }
+    data = _daily_budget(capped, "2")
     url = reverse("guardrails:detail", args=[capped.guardrail_id])
     client = client_for(admin)
     refused = client.post(url, data, HTTP_HX_REQUEST="true")
@@ -273,13 +278,7 @@ def test_a_budget_its_member_has_spent_over_several_keys_says_so_before_saving(
         )
         for n in range(2)
     )
-    data = {
-        "name": capped.name,
-        "description": capped.description,
-        "limit_usd": "2",
-        "reset_interval": "daily",
-        "prompt_injection_scope": "all_messages",
-    }
+    data = _daily_budget(capped, "2")
     url = reverse("guardrails:detail", args=[capped.guardrail_id])
     refused = client_for(admin).post(url, data, HTTP_HX_REQUEST="true")
     body = unescape(refused.content.decode())
