@@ -73,6 +73,13 @@ def audit_actions(organisation) -> list[str]:
 
 
 def audit_for_target(organisation, target_type: str, target_id: str) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(
-        organisation=organisation, target_type=target_type, target_id=target_id
-    ).order_by("-created_at", "-id")
+    """An object's history for its page, newest first: when, who and what, without each
+    entry's before and after (a bulk assignment's run to thousands of ids; the audit log
+    shows them)."""
+    return (
+        AuditEntry.objects.filter(
+            organisation=organisation, target_type=target_type, target_id=target_id
+        )
+        .defer("before", "after")
+        .order_by("-created_at", "-id")
+    )

@@ -7,8 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from apps.accounts.models import User
 from apps.catalog.selectors import models_lookup
@@ -22,7 +21,7 @@ from apps.spend.models import SpendFact
 from apps.spend.money import to_dollars
 from apps.workspaces.models import Workspace
 
-PICK_LIMIT = 50  # options shown at once in an assignment or unassignment list; search narrows
+PICK_LIMIT = 20  # options shown at once in an assignment or unassignment list; search narrows
 
 
 @dataclass
@@ -62,12 +61,20 @@ def _shown(rows: list[Candidate], total_of, limit: int | None) -> Shown:
     return Shown(rows[:limit], total_of())
 
 
-def _count(model, **outer):
-    rows = model.objects.filter(**outer).order_by().values("organisation")
-    return Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
-
-
 LIST_PAGE = 50
+
+
+def _holders_per_guardrail(model, organisation, ids: list[str]) -> dict[str, int]:
+    """How many hold each of ``ids``: one grouped count over the assignments' index (a
+    count per row would be planned for the average guardrail, and one guardrail may hold
+    10,000 keys while the others hold a few)."""
+    rows = (
+        model.objects.filter(organisation=organisation, guardrail_id__in=ids)
+        .values("guardrail_id")
+        .annotate(n=Count("pk"))
+        .values_list("guardrail_id", "n")
+    )
+    return dict(rows)
 
 
 def guardrails_page(
@@ -79,29 +86,20 @@ def guardrails_page(
         organisation=organisation, default_guardrail_id=OuterRef("guardrail_id")
     ).values("name")[:1]
     qs = Guardrail.objects.filter(organisation=organisation).annotate(
-        key_count=Coalesce(
-            _count(
-                GuardrailKeyAssignment,
-                organisation=OuterRef("organisation"),
-                guardrail_id=OuterRef("guardrail_id"),
-            ),
-            0,
-        ),
-        member_count=Coalesce(
-            _count(
-                GuardrailMemberAssignment,
-                organisation=OuterRef("organisation"),
-                guardrail_id=OuterRef("guardrail_id"),
-            ),
-            0,
-        ),
-        default_of=Subquery(defaults),
+        default_of=Subquery(defaults)
     )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
     if workspace_id:
         qs = qs.filter(workspace_id=workspace_id)
-    return keyset.page(qs, "name", after=after, size=LIST_PAGE)
+    rows, next_cursor = keyset.page(qs, "name", after=after, size=LIST_PAGE)
+    ids = [g.guardrail_id for g in rows]
+    keys = _holders_per_guardrail(GuardrailKeyAssignment, organisation, ids)
+    members = _holders_per_guardrail(GuardrailMemberAssignment, organisation, ids)
+    for g in rows:
+        g.key_count = keys.get(g.guardrail_id, 0)
+        g.member_count = members.get(g.guardrail_id, 0)
+    return rows, next_cursor
 
 
 def guardrail_names(organisation) -> dict[str, str]:
@@ -131,21 +129,28 @@ def _key_search(qs, q: str):
 
 
 def assigned_keys(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> Shown:
-    """The keys holding ``g`` (matching ``q``), by name: the first ``limit``, of how many."""
-    hashes = GuardrailKeyAssignment.objects.filter(
+    """The keys holding ``g`` (matching ``q``), by name: the first ``limit``, of how many.
+    Unsearched, how many is the number of key assignments (upstream's count, read from its
+    index), not a join of them with the keys."""
+    held = GuardrailKeyAssignment.objects.filter(
         organisation=g.organisation, guardrail_id=g.guardrail_id
-    ).values("key_hash")
-    qs = _key_search(Key.objects.filter(organisation=g.organisation, hash__in=hashes), q)
+    )
+    qs = Key.objects.filter(organisation=g.organisation, hash__in=held.values("key_hash"))
+    qs = _key_search(qs, q)
     rows = _upto(qs.order_by("name", "id").values_list("hash", "name", "label"), limit)
-    return _shown([Candidate(h, f"{name} ({label})") for h, name, label in rows], qs.count, limit)
+    return _shown(
+        [Candidate(h, f"{name} ({label})") for h, name, label in rows],
+        qs.count if q else held.count,
+        limit,
+    )
 
 
 def assigned_members(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> Shown:
     """The members holding ``g`` (matching ``q``), by name: the first ``limit``, of how many."""
-    labels = people_labels(g.organisation)
     ids = GuardrailMemberAssignment.objects.filter(
         organisation=g.organisation, guardrail_id=g.guardrail_id
     ).values_list("user_id", flat=True)
+    labels = people_labels(g.organisation, ids)
     rows = sorted(
         (Candidate(u, labels.get(u, u)) for u in ids),
         key=lambda c: c.label.lower(),

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.access import get_for_org, org_view, role_refused
+from apps.accounts.access import get_for_org, org_view
 from apps.accounts.roles import Perm
 from apps.audit.context import Actor
 from apps.audit.selectors import audit_for_target
@@ -171,47 +171,55 @@ def _initial(request: HttpRequest, g: Guardrail) -> dict:
     return initial
 
 
-def _detail_context(request: HttpRequest, g: Guardrail, **extra) -> dict:
+def _detail_context(request: HttpRequest, g: Guardrail) -> dict:
     manage = can(request, Perm.MANAGE_GUARDRAILS)
-    keys = selectors.assigned_keys(g)
-    members = selectors.assigned_members(g)
     context = {
         "guardrail": g,
         "manage": manage,
         "workspace_name": workspace_names(request.organisation).get(g.workspace_id, ""),
         "default_of": selectors.default_of(g),
-        "keys": keys,
-        "members": members,
+        "keys": selectors.assigned_keys(g),
+        "members": selectors.assigned_members(g),
         "history": audit_for_target(request.organisation, services.TARGET, g.guardrail_id)[:20],
     }
     if manage:
         context |= {
-            "form": _form(request, editing=True, initial=_initial(request, g)),
             "key_candidates": selectors.key_candidates(g),
             "member_candidates": selectors.member_candidates(g),
         }
-    return context | extra
+    return context
 
 
 @org_view(Perm.VIEW_GUARDRAILS)
-@require_http_methods(["GET", "POST"])
+@require_GET
 def guardrail_detail(request: HttpRequest, guardrail_id: str) -> HttpResponse:
-    """The guardrail's page; its settings form for owners and admins (POST saves)."""
+    """The guardrail's page: its rules, the keys and members holding it, its history."""
     g = _guardrail(request, guardrail_id)
-    if request.method == "POST" and not can(request, Perm.MANAGE_GUARDRAILS):
-        return role_refused(request)
+    return render_page(request, "guardrails/detail.html", _detail_context(request, g))
+
+
+@org_view(Perm.MANAGE_GUARDRAILS)
+@require_http_methods(["GET", "POST"])
+def guardrail_settings(request: HttpRequest, guardrail_id: str) -> HttpResponse:
+    """The guardrail's settings form (POST saves, after saying whom a change would block)."""
+    g = _guardrail(request, guardrail_id)
     form = None
     if request.method == "POST":
         form = _form(request, request.POST, editing=True)
         if form.is_valid() and not form.cleaned_data["accept_blocking"]:
             _warn_blocking(form, g)
+
+    def context(g: Guardrail, form) -> dict:
+        form = form or _form(request, editing=True, initial=_initial(request, g))
+        return {"guardrail": g, "form": form}
+
     return edit_in_place(
         request,
         form,
         lambda: services.guardrail_update(Actor.from_request(request), g, **form.changes(g)),
         current=g,
-        template="guardrails/detail.html",
-        context=lambda g, form: _detail_context(request, g, **({"form": form} if form else {})),
+        template="guardrails/settings.html",
+        context=context,
         back=_detail_url,
     )
 

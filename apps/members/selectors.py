@@ -42,15 +42,20 @@ def member_emails(organisation) -> dict[str, str]:
     )
 
 
-def people_labels(organisation) -> dict[str, str]:
+def people_labels(organisation, user_ids=None) -> dict[str, str]:
     """Upstream user id → the best name the console has: a linked console user's email,
-    else the directory's name or email."""
-    labels = {m.user_id: m.label for m in UpstreamMember.objects.filter(organisation=organisation)}
-    labels.update(
-        UpstreamIdentity.objects.filter(organisation=organisation).values_list(
-            "upstream_user_id", "user__email"
-        )
-    )
+    else the directory's name or email (of ``user_ids`` only, a list or a subquery, if
+    given)."""
+    members = UpstreamMember.objects.filter(organisation=organisation)
+    identities = UpstreamIdentity.objects.filter(organisation=organisation)
+    if user_ids is not None:
+        members = members.filter(user_id__in=user_ids)
+        identities = identities.filter(upstream_user_id__in=user_ids)
+    labels = {
+        user_id: name or email or user_id
+        for user_id, name, email in members.values_list("user_id", "name", "email")
+    }
+    labels.update(identities.values_list("upstream_user_id", "user__email"))
     return labels
 
 

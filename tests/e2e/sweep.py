@@ -1,7 +1,8 @@
 """The browser sweep's machinery: discover a role's pages and controls from the pages
 themselves, use every one of them, and collect what went wrong.
 
-A page is the sidebar's links plus one page of each kind linked from them (a key, a request…).
+A page is the sidebar's links plus one page of each kind linked from them (a key, a request…),
+and so on from those (a guardrail's settings from the guardrail's page).
 On each page, at each width: the page loads (200), no console error, no page error, no htmx
 error event, no Content-Security-Policy violation, nothing wider than the viewport, and
 axe-core finds no WCAG 2 A/AA violation. At desktop width, every control is used:
@@ -183,28 +184,31 @@ class Sweeper:
 
     # --- page checks ----------------------------------------------------------------------
 
-    def check_page(self, path: str, width: str) -> None:
+    def check_page(self, path: str, width: str) -> bool:
+        """Check the page at one width; False when it did not load."""
         started = time.perf_counter()
-        self._check_page(path, width)
+        loaded = self._check_page(path, width)
         self.findings.timed("pages", started)
+        return loaded
 
-    def _check_page(self, path: str, width: str) -> None:
+    def _check_page(self, path: str, width: str) -> bool:
         self.findings.pages.add((self.role, path))
         self.page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
         if not self.open(path):
-            return
+            return False
         self.drain(path)
         self.check_overflow(path, width)
         started = time.perf_counter()
         self.check_axe(path, width)
         self.findings.timed("axe", started)
-        if not SCREENSHOTS:
-            return
-        started = time.perf_counter()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
-        self.page.screenshot(path=str(SHOTS / f"{self.role}-{name}-{width}.png"), full_page=True)
-        self.findings.timed("screenshots", started)
+        if SCREENSHOTS:
+            started = time.perf_counter()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+            shot = SHOTS / f"{self.role}-{name}-{width}.png"
+            self.page.screenshot(path=str(shot), full_page=True)
+            self.findings.timed("screenshots", started)
+        return True
 
     def check_overflow(self, path: str, width: str) -> None:
         self.findings.count("overflow")

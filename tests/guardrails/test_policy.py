@@ -200,7 +200,7 @@ def test_saving_model_rules_first_says_which_recent_callers_they_would_block(
         "allowed_models": ["anthropic/claude-haiku-4.5"],
         "prompt_injection_scope": "all_messages",
     }
-    url = reverse("guardrails:detail", args=[capped.guardrail_id])
+    url = reverse("guardrails:settings", args=[capped.guardrail_id])
     client = client_for(admin)
     refused = client.post(url, data, HTTP_HX_REQUEST="true")
     body = refused.content.decode()
@@ -240,7 +240,7 @@ def test_a_budget_already_spent_by_a_key_says_so_before_saving(client_for, admin
         usage_micros=3_500_000,
     )
     data = _daily_budget(capped, "2")
-    url = reverse("guardrails:detail", args=[capped.guardrail_id])
+    url = reverse("guardrails:settings", args=[capped.guardrail_id])
     client = client_for(admin)
     refused = client.post(url, data, HTTP_HX_REQUEST="true")
     body = refused.content.decode()
@@ -279,7 +279,7 @@ def test_a_budget_its_member_has_spent_over_several_keys_says_so_before_saving(
         for n in range(2)
     )
     data = _daily_budget(capped, "2")
-    url = reverse("guardrails:detail", args=[capped.guardrail_id])
+    url = reverse("guardrails:settings", args=[capped.guardrail_id])
     refused = client_for(admin).post(url, data, HTTP_HX_REQUEST="true")
     body = unescape(refused.content.decode())
     assert refused.status_code == 422 and "This budget would block 1 member at once" in body

@@ -123,7 +123,9 @@ def test_finance_reads_a_guardrail_without_any_control(client_for, finance, capp
     body = _text(response)
     assert response.status_code == 200 and "$25" in body and "email (redact)" in body
     assert "Assign selected" not in body and "Delete guardrail" not in body
-    assert client_for(finance).post(_url("detail", capped), {"name": "x"}).status_code == 403
+    assert client_for(finance).get(_url("settings", capped)).status_code == 403
+    assert client_for(finance).post(_url("settings", capped), {"name": "x"}).status_code == 403
+    assert client_for(finance).post(_url("detail", capped), {"name": "x"}).status_code == 405
 
 
 def test_long_holder_and_candidate_lists_show_some_and_are_searched(
@@ -249,7 +251,8 @@ def test_create_upstream_errors_keep_the_form(
 
 def test_admin_edits_a_guardrail_patched_upstream_and_audited(client_for, admin, capped):
     client = client_for(admin)
-    page = _text(client.get(_url("detail", capped)))
+    assert _url("settings", capped) in _text(client.get(_url("detail", capped)))
+    page = _text(client.get(_url("settings", capped)))
     assert 'value="Interns - capped"' in page
     data = {
         "name": "Interns",
@@ -262,13 +265,26 @@ def test_admin_edits_a_guardrail_patched_upstream_and_audited(client_for, admin,
         "builtin_email": "redact",
         "prompt_injection_scope": "all_messages",
     }
-    response = client.post(_url("detail", capped), data, **HTMX)
+    response = client.post(_url("settings", capped), data, **HTMX)
     assert response.status_code == 200, _text(response)
     assert _toast(response) == "Saved."
     upstream = SandboxGuardrail.objects.get(id=capped.guardrail_id)
     assert upstream.name == "Interns" and upstream.limit_usd == 30
     entry = AuditEntry.objects.get(action="guardrail.update")
     assert entry.before["limit_usd"] == 25 and entry.after["limit_usd"] == 30
+
+
+@pytest.mark.parametrize(("fault", "message"), UPSTREAM_FAULTS)
+def test_edit_upstream_errors_keep_the_settings_form(
+    client_for, admin, capped, upstream_fault, fault, message
+):
+    upstream_fault(fault)
+    data = {"name": "Interns, renamed", "prompt_injection_scope": "all_messages"}
+    response = client_for(admin).post(_url("settings", capped), data, **HTMX)
+    body = _text(response)
+    assert response.status_code == 422 and message in body.lower()
+    assert 'value="Interns, renamed"' in body and 'id="guardrail-settings"' in body
+    assert Guardrail.objects.get(pk=capped.pk).name == "Interns - capped"
 
 
 # --- assignments -------------------------------------------------------------------------
