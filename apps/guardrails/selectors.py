@@ -85,9 +85,7 @@ def guardrails_page(
     defaults = Workspace.objects.filter(
         organisation=organisation, default_guardrail_id=OuterRef("guardrail_id")
     ).values("name")[:1]
-    qs = Guardrail.objects.filter(organisation=organisation).annotate(
-        default_of=Subquery(defaults)
-    )
+    qs = Guardrail.objects.filter(organisation=organisation).annotate(default_of=Subquery(defaults))
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
     if workspace_id:
