@@ -14,6 +14,9 @@ through Django's test client (middleware, view, selectors and template in the fi
   grow with the organisation (the same key, its layers unchanged, measured again after
   10,000 more assignments);
 - "can this key call …?" (the same page with a model and provider): p50 <= 20 ms;
+
+those times printed as information, the targets being the same run's ratios to the baseline
+page (bench/common.py): 6x for a page, as for the keys list, and 4x for a policy;
 - a bulk assignment of all 10,000 keys to the upstream guardrail: at most
   ceil(10,000 / batch) upstream calls, and the mirror's part (the time outside the upstream
   calls, which here include the in-process sandbox's own work) under 5 s.
@@ -28,7 +31,6 @@ import json
 import math
 import os
 import secrets
-import statistics
 import time
 from datetime import UTC, datetime
 
@@ -39,30 +41,22 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/console_bench_guardrails"
 KEYS, MEMBERS, WORKSPACES, GUARDRAILS = 10_000, 500, 20, 200
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 WARMUP = 5
-TARGETS = {"page_p50_ms": 30.0, "policy_p50_ms": 20.0, "bulk_seconds": 5.0}
+# The targets, absolute (information: these shared machines differ by 3x from one
+# session to the next) and as multiples of the same run's baseline page, the keys list's
+# ratio for a list page, two thirds of it for the policy (as 20 ms is of 30 ms).
+TARGETS = {
+    "page_p50_ms": 30.0,
+    "policy_p50_ms": 20.0,
+    "page_x_baseline": 6.0,
+    "policy_x_baseline": 4.0,
+    "bulk_seconds": 5.0,
+}
 ACCOUNT = "org_bench000000000000000000003"
 
 
 def _measure(client, url: str, params: dict | None = None) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(WARMUP):
-        assert client.get(url, params or {}).status_code == 200
-    timings = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        response = client.get(url, params or {})
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url, params or {})
-    timings.sort()
-    return {
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 2),
-        "queries": len(captured.captured_queries),
-    }
+    timing = common.time_page(client, url, params, runs=RUNS, warmup=WARMUP)
+    return timing.as_dict()
 
 
 def _upstream_keys(account, workspace) -> None:
@@ -231,12 +225,21 @@ def run() -> bool:
         client, reverse("guardrails:detail", args=[bulk.guardrail_id])
     )
 
+    baseline = common.time_baseline_page(client, runs=RUNS).as_dict()
+    for row in pages.values():
+        row["x_baseline_page"] = round(row["p50_ms"] / baseline["p50_ms"], 2)
+
+    def kind(name: str) -> str:
+        return "policy" if name.startswith(("policy", "can")) else "page"
+
+    # Absolute times are information; the targets are the ratios and the query counts.
+    absolute = {
+        name: row["p50_ms"] <= TARGETS[f"{kind(name)}_p50_ms"] for name, row in pages.items()
+    }
     checks = {
-        name: row["p50_ms"]
-        <= (TARGETS["page_p50_ms"] if not name.startswith(("policy", "can"))
-            else TARGETS["policy_p50_ms"])
+        name: row["x_baseline_page"] <= TARGETS[f"{kind(name)}_x_baseline"]
         for name, row in pages.items()
-    }  # fmt: skip
+    }
     checks["policy queries constant"] = (
         pages["policy, 10,000 more assignments"]["queries"]
         == pages["policy (guarded key)"]["queries"]
@@ -252,9 +255,14 @@ def run() -> bool:
         f"{MEMBERS} members, {WORKSPACES} workspaces, {GUARDRAILS} guardrails"
     )
     print(f"load average before: {load[0]:.2f}, after: {os.getloadavg()[0]:.2f}")
-    print(f"{'page':<34}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    print(f"baseline page p50 {baseline['p50_ms']} ms ({baseline['queries']} queries)")
+    print(f"{'page':<34}{'p50 ms':>9}{'p95 ms':>9}{'x base':>8}{'queries':>9}{'<= ms':>7}")
     for name, row in pages.items():
-        print(f"{name:<34}{row['p50_ms']:>9.2f}{row['p95_ms']:>9.2f}{row['queries']:>9}")
+        within = "yes" if absolute[name] else "no"
+        print(
+            f"{name:<34}{row['p50_ms']:>9.2f}{row['p95_ms']:>9.2f}"
+            f"{row['x_baseline_page']:>8.2f}{row['queries']:>9}{within:>7}"
+        )
     print(
         f"bulk assignment of {KEYS} keys: {len(calls)} upstream calls (at most {allowed_calls}),"
         f" {bulk_seconds:.2f} s in all, {sum(calls):.2f} s of them upstream (the in-process"
@@ -279,7 +287,9 @@ def run() -> bool:
                 },
                 "keys_sync_seconds": round(keys_seconds, 2),
                 "targets": TARGETS,
+                "baseline_page": baseline,
                 "pages": pages,
+                "within_absolute_targets": absolute,
                 "bulk": {
                     "keys": KEYS,
                     "upstream_calls": len(calls),

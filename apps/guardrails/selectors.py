@@ -7,7 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Lower
 
 from apps.accounts.models import User
 from apps.catalog.selectors import models_lookup
@@ -221,14 +222,12 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
-def assignments_page(
-    organisation, *, q: str = "", kind: str = "", offset: int = 0, limit: int | None = None
-) -> tuple[list[AssignmentRow], int]:
-    """The organisation's assignments (``kind``: "key", "member" or both) whose guardrail,
-    key or member matches ``q``, by guardrail, kind and subject: ``limit`` of them from
-    ``offset``, and how many match in all. One union of joins in SQL (the ORM would repeat a
-    subquery per column per row), so the cost follows ``limit``, not the size; members are
-    named as :func:`apps.members.selectors.people_labels` names them."""
+def _assignments_sql(
+    organisation, kind: str, where: str = "", where_params=(), of: dict | None = None
+) -> tuple[str, list]:
+    """The union of the key and member assignments (``kind``: "key", "member" or both) as
+    rows (gname, kind, subject, gid), filtered by ``where`` on those columns; with ``of``
+    ({kind: guardrail ids}), only those guardrails' assignments of each kind."""
     tables = {
         "g": Guardrail._meta.db_table,
         "ka": GuardrailKeyAssignment._meta.db_table,
@@ -238,52 +237,134 @@ def assignments_page(
         "i": UpstreamIdentity._meta.db_table,
         "u": User._meta.db_table,
     }
+    branches = {
+        "key": "SELECT g.name AS gname, 'key' AS kind, COALESCE(k.name, a.key_hash) AS subject,"
+        " g.guardrail_id AS gid FROM {ka} a JOIN {g} g ON g.organisation_id = a.organisation_id"
+        " AND g.guardrail_id = a.guardrail_id LEFT JOIN {k} k ON k.organisation_id ="
+        " a.organisation_id AND k.hash = a.key_hash WHERE a.organisation_id = %s",
+        "member": "SELECT g.name AS gname, 'member' AS kind, COALESCE(u.email, NULLIF(m.name,"
+        " ''), NULLIF(m.email, ''), a.user_id) AS subject, g.guardrail_id AS gid FROM {ma} a"
+        " JOIN {g} g ON g.organisation_id = a.organisation_id AND g.guardrail_id ="
+        " a.guardrail_id LEFT JOIN {m} m ON m.organisation_id = a.organisation_id AND"
+        " m.user_id = a.user_id LEFT JOIN {i} i ON i.organisation_id = a.organisation_id"
+        " AND i.upstream_user_id = a.user_id LEFT JOIN {u} u ON u.id = i.user_id"
+        " WHERE a.organisation_id = %s",
+    }
     parts, params = [], []
-    if kind in ("", "key"):
-        parts.append(
-            "SELECT g.name AS gname, 'key' AS kind, COALESCE(k.name, a.key_hash) AS subject,"
-            " g.guardrail_id AS gid FROM {ka} a JOIN {g} g ON g.organisation_id = a.organisation_id"
-            " AND g.guardrail_id = a.guardrail_id LEFT JOIN {k} k ON k.organisation_id ="
-            " a.organisation_id AND k.hash = a.key_hash WHERE a.organisation_id = %s"
-        )
+    for which, branch in branches.items():
+        if kind not in ("", which) or (of is not None and not of.get(which)):
+            continue
         params.append(organisation.pk)
-    if kind in ("", "member"):
-        parts.append(
-            "SELECT g.name AS gname, 'member' AS kind, COALESCE(u.email, NULLIF(m.name, ''),"
-            " NULLIF(m.email, ''), a.user_id) AS subject, g.guardrail_id AS gid FROM {ma} a"
-            " JOIN {g} g ON g.organisation_id = a.organisation_id AND g.guardrail_id ="
-            " a.guardrail_id LEFT JOIN {m} m ON m.organisation_id = a.organisation_id AND"
-            " m.user_id = a.user_id LEFT JOIN {i} i ON i.organisation_id = a.organisation_id"
-            " AND i.upstream_user_id = a.user_id LEFT JOIN {u} u ON u.id = i.user_id"
-            " WHERE a.organisation_id = %s"
-        )
-        params.append(organisation.pk)
+        if of is not None:
+            branch += f" AND a.guardrail_id IN ({', '.join(['%s'] * len(of[which]))})"
+            params += of[which]
+        parts.append(branch)
+    if not parts:
+        return "", []
     union = " UNION ALL ".join(parts).format(**tables)
-    where = ""
-    if q:
-        where = " WHERE LOWER(gname) LIKE %s ESCAPE '\\' OR LOWER(subject) LIKE %s ESCAPE '\\'"
-        params += [_like(q), _like(q)]
     # Only table names and fixed SQL are interpolated; every value is a parameter.
-    found = f"SELECT gname, kind, subject, gid FROM ({union}) AS found{where}"  # noqa: S608
+    sql = f"SELECT gname, kind, subject, gid FROM ({union}) AS found"  # noqa: S608
+    return (f"{sql} WHERE {where}" if where else sql), [*params, *where_params]
+
+
+def _run(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
-        if q:
-            cursor.execute(f"SELECT COUNT(*) FROM ({found}) AS counted", params)  # noqa: S608
-            (total,) = cursor.fetchone()
-        else:  # every assignment whose guardrail is mirrored: counted without the joins
-            mirrored = Guardrail.objects.filter(organisation=organisation).values("guardrail_id")
-            total = sum(
-                model.objects.filter(organisation=organisation, guardrail_id__in=mirrored).count()
-                for model, wanted in (
-                    (GuardrailKeyAssignment, "key"),
-                    (GuardrailMemberAssignment, "member"),
-                )
-                if kind in ("", wanted)
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@dataclass
+class _Segment:
+    """One guardrail's assignments of one kind: where they sit in the whole list."""
+
+    gid: str
+    name: str
+    kind: str
+    count: int
+    start: int  # its first row's position in the whole list
+
+
+def _segments(organisation, kind: str) -> list[_Segment]:
+    """Every guardrail's key then member assignments, by guardrail name: two grouped counts
+    over the assignments' index, whatever their number."""
+    counts = {}
+    for model, which in ((GuardrailKeyAssignment, "key"), (GuardrailMemberAssignment, "member")):
+        if kind in ("", which):
+            rows = (
+                model.objects.filter(organisation=organisation)
+                .values("guardrail_id")
+                .annotate(n=Count("pk"))
+                .values_list("guardrail_id", "n")
             )
-        cursor.execute(
-            f"{found} ORDER BY LOWER(gname), kind, LOWER(subject), gid LIMIT %s OFFSET %s",
-            [*params, limit or ASSIGNMENTS_PAGE, offset],
-        )
-        rows = cursor.fetchall()
+            counts |= {(gid, which): n for gid, n in rows}
+    guardrails = Guardrail.objects.filter(organisation=organisation).values_list(
+        "guardrail_id", "name"
+    )
+    segments, start = [], 0
+    for gid, name in sorted(guardrails, key=lambda row: (row[1].lower(), row[0])):
+        for which in ("key", "member"):
+            if n := counts.get((gid, which)):
+                segments.append(_Segment(gid, name, which, n, start))
+                start += n
+    return segments
+
+
+def _big_segment_rows(organisation, seg: _Segment, offset: int, limit: int) -> list[tuple]:
+    """Rows ``offset`` to ``offset + limit`` of a guardrail's many keys: a walk of the keys'
+    (organisation, lower(name), id) index probing each key's assignment, so the cost follows
+    the page, not the thousands of keys holding it."""
+    held = GuardrailKeyAssignment.objects.filter(
+        organisation=organisation, guardrail_id=seg.gid, key_hash=OuterRef("hash")
+    )
+    names = (
+        Key.objects.filter(organisation=organisation)
+        .filter(Exists(held))
+        .order_by(Lower("name"), "id")
+        .values_list("name", flat=True)[offset : offset + limit]
+    )
+    return [(seg.name, "key", name, seg.gid) for name in names]
+
+
+def assignments_page(
+    organisation, *, q: str = "", kind: str = "", offset: int = 0, limit: int | None = None
+) -> tuple[list[AssignmentRow], int]:
+    """The organisation's assignments (``kind``: "key", "member" or both) whose guardrail,
+    key or member matches ``q``, by guardrail, kind and subject: ``limit`` of them from
+    ``offset``, and how many match in all; members are named as
+    :func:`apps.members.selectors.people_labels` names them.
+
+    Unsearched, the page is cut from each guardrail's counts: the guardrails it spans are
+    read in one union of joins, except one holding more keys than a page, walked in key
+    order (the cost follows the page, not the 10,000 keys one guardrail may hold). A search
+    reads the union whole (the ORM would repeat a subquery per column per row)."""
+    limit = limit or ASSIGNMENTS_PAGE
+    if q:
+        where = "LOWER(gname) LIKE %s ESCAPE '\\' OR LOWER(subject) LIKE %s ESCAPE '\\'"
+        sql, params = _assignments_sql(organisation, kind, where, [_like(q), _like(q)])
+        (total,) = _run(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)[0]  # noqa: S608
+        order = " ORDER BY LOWER(gname), gid, kind, LOWER(subject) LIMIT %s OFFSET %s"
+        rows = _run(sql + order, [*params, limit, offset])
+        return [AssignmentRow(k, s, g, name) for name, k, s, g in rows], total
+    segments = _segments(organisation, kind)
+    total = sum(seg.count for seg in segments)
+    end = offset + limit
+    spanned = [s for s in segments if s.start < end and s.start + s.count > offset]
+    big = [s for s in spanned if s.kind == "key" and s.count > limit]
+    small = [s for s in spanned if s not in big]
+    by_segment: dict[tuple[str, str], list[tuple]] = {}
+    if small:
+        of = {which: [s.gid for s in small if s.kind == which] for which in ("key", "member")}
+        sql, params = _assignments_sql(organisation, kind, of=of)
+        for row in _run(sql + " ORDER BY LOWER(subject)", params):
+            by_segment.setdefault((row[3], row[1]), []).append(row)
+    rows = []
+    for seg in spanned:
+        first = max(offset - seg.start, 0)
+        last = min(end - seg.start, seg.count)
+        if seg in big:
+            rows += _big_segment_rows(organisation, seg, first, last - first)
+        else:
+            rows += by_segment.get((seg.gid, seg.kind), [])[first:last]
     return [AssignmentRow(k, s, g, name) for name, k, s, g in rows], total
 
 
