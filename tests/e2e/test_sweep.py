@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import time
+import zlib
 
 import pytest
 
@@ -50,7 +51,20 @@ def _sign_in(page, base: str, email: str) -> None:
     page.wait_for_selector("nav[aria-label='Main']")
 
 
-def test_every_page_and_control_works_for_every_role(browser, live_server, demo, axe_installed):
+# The sweep is cut in shards by page kind, so that the suite's processes share it: a page is in
+# the same shard for every role (a control used by one role is not used again by the next),
+# and the pages a shard's pages link to are swept in that shard.
+SHARDS = int(os.environ.get("SWEEP_SHARDS", "3"))
+
+
+def _in_shard(path: str, shard: int) -> bool:
+    return zlib.crc32(shape(path).encode()) % SHARDS == shard
+
+
+@pytest.mark.parametrize("shard", range(SHARDS), ids=lambda n: f"shard-{n + 1}-of-{SHARDS}")
+def test_every_page_and_control_works_for_every_role(
+    shard, browser, live_server, demo, axe_installed
+):
     findings = Findings()
     to_confirm: dict[str, tuple[str, str]] = {}
     # SWEEP_ROLES=admin,member narrows a run while working on pages; CI sweeps every role.
@@ -67,7 +81,7 @@ def test_every_page_and_control_works_for_every_role(browser, live_server, demo,
         _sign_in(page, live_server.url, email)
         paths = sweeper.nav_paths()
         assert paths, f"{role} has no navigation"
-        paths = [p for p in paths if only.search(p)]
+        paths = [p for p in paths if only.search(p) and _in_shard(p, shard)]
         shapes = {shape(p) for p in paths}
         # The pages to sweep grow as the ones swept link to a page of a new kind (a
         # guardrail's page from the list, its settings page from there…).
@@ -100,6 +114,6 @@ def test_every_page_and_control_works_for_every_role(browser, live_server, demo,
     for path, kind in to_confirm.values():
         owner.confirm(path, kind)
     context.close()
-    print(f"\nbrowser sweep: {summary(findings)}")
+    print(f"\nbrowser sweep, shard {shard + 1} of {SHARDS}: {summary(findings)}")
     print("pages x roles: " + ", ".join(sorted(f"{r}:{p}" for r, p in findings.pages)))
     assert findings.problems == [], "\n".join(findings.problems)
