@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Lower
 
 from apps.accounts.models import User
@@ -128,15 +128,17 @@ def _key_search(qs, q: str):
 
 
 def assigned_keys(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> Shown:
-    """The keys holding ``g`` (matching ``q``), by name: the first ``limit``, of how many.
-    Unsearched, how many is the number of key assignments (upstream's count, read from its
-    index), not a join of them with the keys."""
+    """The keys holding ``g`` (matching ``q``), by name whatever the case: the first
+    ``limit``, of how many. A walk of the keys' (organisation, guardrail, lower(name)) index;
+    unsearched, how many is the number of key assignments (upstream's count, read from its
+    index), not a count of the keys."""
+    qs = _key_search(
+        Key.objects.filter(organisation=g.organisation, guardrail_id=g.guardrail_id), q
+    )
+    rows = _upto(qs.order_by(Lower("name"), "id").values_list("hash", "name", "label"), limit)
     held = GuardrailKeyAssignment.objects.filter(
         organisation=g.organisation, guardrail_id=g.guardrail_id
     )
-    qs = Key.objects.filter(organisation=g.organisation, hash__in=held.values("key_hash"))
-    qs = _key_search(qs, q)
-    rows = _upto(qs.order_by("name", "id").values_list("hash", "name", "label"), limit)
     return _shown(
         [Candidate(h, f"{name} ({label})") for h, name, label in rows],
         qs.count if q else held.count,
@@ -160,23 +162,22 @@ def assigned_members(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) 
 
 def key_candidates(g: Guardrail, q: str = "", limit: int | None = PICK_LIMIT) -> Shown:
     """Keys of the guardrail's workspace not holding it yet (a key of another workspace
-    cannot take it), with the guardrail each holds now; the first ``limit`` by name, chosen
-    in SQL whatever the number of keys, of how many."""
-    mine = GuardrailKeyAssignment.objects.filter(organisation=g.organisation)
-    qs = Key.objects.filter(organisation=g.organisation).exclude(
-        hash__in=mine.filter(guardrail_id=g.guardrail_id).values("key_hash")
+    cannot take it), with the guardrail each holds now; the first ``limit`` by name, of how
+    many. "Not holding it" is two ranges of the keys' (organisation, workspace, guardrail)
+    index (below it, with "" for none, and above it), so the 10,000 keys a guardrail may
+    hold are skipped, not scanned."""
+    gid = g.guardrail_id
+    qs = Key.objects.filter(organisation=g.organisation).filter(
+        Q(guardrail_id__lt=gid) | Q(guardrail_id__gt=gid)
     )
     if g.workspace_id:
         qs = qs.filter(workspace_id=g.workspace_id)
     qs = _key_search(qs, q)
-    annotated = qs.annotate(
-        holds=Subquery(mine.filter(key_hash=OuterRef("hash")).values("guardrail_id")[:1])
-    ).order_by("name", "id")
-    rows = annotated.values_list("hash", "name", "label", "holds")
+    rows = qs.order_by("name", "id").values_list("hash", "name", "label", "guardrail_id")
     names = guardrail_names(g.organisation)
     return _shown(
         [
-            Candidate(h, f"{name} ({label})", names.get(holds or "", ""))
+            Candidate(h, f"{name} ({label})", names.get(holds, ""))
             for h, name, label, holds in _upto(rows, limit)
         ],
         qs.count,
@@ -311,14 +312,10 @@ def _segments(organisation, kind: str) -> list[_Segment]:
 
 def _big_segment_rows(organisation, seg: _Segment, offset: int, limit: int) -> list[tuple]:
     """Rows ``offset`` to ``offset + limit`` of a guardrail's many keys: a walk of the keys'
-    (organisation, lower(name), id) index probing each key's assignment, so the cost follows
-    the page, not the thousands of keys holding it."""
-    held = GuardrailKeyAssignment.objects.filter(
-        organisation=organisation, guardrail_id=seg.gid, key_hash=OuterRef("hash")
-    )
+    (organisation, guardrail, lower(name), id) index, so the cost follows the page, not the
+    thousands of keys holding it."""
     names = (
-        Key.objects.filter(organisation=organisation)
-        .filter(Exists(held))
+        Key.objects.filter(organisation=organisation, guardrail_id=seg.gid)
         .order_by(Lower("name"), "id")
         .values_list("name", flat=True)[offset : offset + limit]
     )

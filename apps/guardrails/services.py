@@ -19,6 +19,7 @@ from apps.core.times import as_datetime
 from apps.gateway import guardrails as gateway_guardrails
 from apps.gateway.errors import BadRequest, UpstreamError
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
+from apps.keys.services.mirror import key_guardrails_mirror
 from apps.syncs.runner import SyncContext
 from apps.syncs.writes import MirrorWrites, named_field
 from apps.workspaces.models import Workspace
@@ -159,6 +160,7 @@ def guardrails_sync_run(ctx: SyncContext) -> None:
             ],
             ignore_conflicts=True,
         )
+        key_guardrails_mirror(organisation)
         GuardrailMemberAssignment.objects.filter(organisation=organisation).delete()
         GuardrailMemberAssignment.objects.bulk_create(
             [
@@ -244,6 +246,7 @@ def guardrail_delete(actor: Actor, g: Guardrail) -> None:
     def forget() -> None:
         for model in (GuardrailKeyAssignment, GuardrailMemberAssignment):
             model.objects.filter(organisation=g.organisation, guardrail_id=g.guardrail_id).delete()
+        key_guardrails_mirror(g.organisation)
 
     WRITES.delete(
         actor,
@@ -336,6 +339,8 @@ def _change(actor: Actor, g: Guardrail, kind: _Kind, ids: list[str], *, assign: 
                 )
             else:
                 mine.filter(guardrail_id=g.guardrail_id, **{f"{kind.column}__in": batch}).delete()
+            if kind is KEYS:
+                key_guardrails_mirror(g.organisation, batch)
             verb = "assign" if assign else "unassign"
             WRITES.audit(
                 actor,

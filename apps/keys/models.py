@@ -70,6 +70,10 @@ class Key(models.Model):
     # Created upstream by the console, whose create answer never arrived (a timeout after
     # upstream did the work): nobody holds its secret; the key page offers delete or rotate.
     secret_not_received = models.BooleanField(default=False)
+    # The guardrail the key holds by assignment ("" for none): a copy of the guardrails
+    # mirror's row for it (kept by apps.keys.services.mirror.key_guardrails_mirror), so a
+    # guardrail's keys and its candidates are ranges of an index, not a scan of every key.
+    guardrail_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["name", "id"]
@@ -87,13 +91,18 @@ class Key(models.Model):
             models.Index(fields=["organisation", "expires_at"], name="key_org_expiry"),
             models.Index(fields=["organisation", "owner"], name="key_org_owner"),
             models.Index(fields=["organisation", "creator_label"], name="key_org_creator"),
-            # Keys by name whatever the case: a guardrail's keys in order, 100 at a time,
-            # walk this index instead of sorting every key that holds it.
+            # A guardrail's keys by name whatever the case, 100 at a time: a walk of this
+            # index, not a sort of the 10,000 keys one guardrail may hold.
             models.Index(
                 models.F("organisation"),
+                models.F("guardrail_id"),
                 Lower("name"),
                 models.F("id"),
-                name="key_org_lower_name",
+                name="key_org_guardrail_name",
+            ),
+            # A workspace's keys not holding a guardrail (its candidates): index ranges.
+            models.Index(
+                fields=["organisation", "workspace_id", "guardrail_id"], name="key_org_ws_guardrail"
             ),
         ]
 

@@ -16,6 +16,7 @@ from apps.gateway.errors import UpstreamUnavailable
 from apps.guardrails import selectors
 from apps.guardrails.models import Guardrail, GuardrailKeyAssignment, GuardrailMemberAssignment
 from apps.keys.models import Key
+from apps.keys.services.mirror import key_guardrails_mirror
 from apps.members.selectors import people_labels
 from apps.sandbox.models import Guardrail as SandboxGuardrail
 from apps.sandbox.models import GuardrailKeyAssignment as SandboxKeyAssignment
@@ -58,11 +59,16 @@ def _create_data(workspace_id: str, **overrides) -> dict:
 
 
 def _keys_of(g: Guardrail) -> set[str]:
-    return set(
+    """The keys assigned ``g`` in the mirror; and the copy on the key rows agrees with it."""
+    assigned = set(
         GuardrailKeyAssignment.objects.filter(guardrail_id=g.guardrail_id).values_list(
             "key_hash", flat=True
         )
     )
+    keys = Key.objects.filter(organisation=g.organisation)
+    on_rows = set(keys.filter(guardrail_id=g.guardrail_id).values_list("hash", flat=True))
+    assert on_rows == set(keys.filter(hash__in=assigned).values_list("hash", flat=True))
+    return assigned
 
 
 # --- reads -------------------------------------------------------------------------------
@@ -104,6 +110,7 @@ def test_the_list_pages_by_name_with_load_more(client_for, admin, capped, resear
 def test_an_unassigned_guardrail_is_flagged_as_doing_nothing(client_for, admin, research):
     GuardrailKeyAssignment.objects.filter(guardrail_id=research.guardrail_id).delete()
     GuardrailMemberAssignment.objects.filter(guardrail_id=research.guardrail_id).delete()
+    key_guardrails_mirror(research.organisation)
     body = _text(client_for(admin).get(LIST, {"q": "research"}, **HTMX))
     assert "<html" not in body and 'data-testid="unassigned"' in body
     assert "Interns - capped" not in body
@@ -146,6 +153,7 @@ def test_long_holder_and_candidate_lists_show_some_and_are_searched(
         GuardrailKeyAssignment(organisation=org, guardrail_id=capped.guardrail_id, key_hash=k.hash)
         for k in extra[:limit]
     )
+    key_guardrails_mirror(org)
     held = list(Key.objects.filter(hash__in=_keys_of(capped)).order_by("name"))
     candidates = Key.objects.filter(organisation=org, workspace_id=capped.workspace_id).count()
     page = _text(client_for(admin).get(_url("detail", capped)))
@@ -372,6 +380,14 @@ def test_a_change_made_outside_the_console_shows_after_one_sync(mirrored, capped
     assert _keys_of(capped) == set()
     entry = AuditEntry.objects.get(action="guardrail.outside_update")
     assert entry.before == {"limit_usd": 25.0} and entry.after == {"limit_usd": 99.0}
+
+
+def test_a_key_new_to_the_mirror_takes_the_guardrail_it_holds(mirrored, capped):
+    held = Key.objects.get(hash=sorted(_keys_of(capped))[0])
+    Key.objects.filter(pk=held.pk).delete()  # as if the key were made after the last keys sync
+    assert sync_run(mirrored, "keys").run.ok
+    assert Key.objects.get(hash=held.hash).guardrail_id == capped.guardrail_id
+    assert held.hash in _keys_of(capped)
 
 
 # --- delete ------------------------------------------------------------------------------

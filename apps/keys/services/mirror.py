@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.times import as_datetime
+from apps.guardrails.models import GuardrailKeyAssignment
 from apps.keys.models import Key, KeyUsageSnapshot
 from apps.workspaces.selectors import workspace_names
 
@@ -81,6 +84,7 @@ def key_store(organisation, data: Any, *, owner=None, creator_label: str = "") -
         fresh.workspace_name = _workspace_name(organisation, fresh.workspace_id)
         fresh.save()
         snapshot_store(fresh)
+        key_guardrails_mirror(organisation, [fresh.hash])
         return fresh
     for name in UPSTREAM_FIELDS:
         if name == "workspace_name":
@@ -93,6 +97,25 @@ def key_store(organisation, data: Any, *, owner=None, creator_label: str = "") -
     existing.save()
     snapshot_store(existing)
     return existing
+
+
+def key_guardrails_mirror(organisation, hashes: list[str] | None = None) -> int:
+    """Copy the guardrail each key holds (the guardrails mirror's assignments) onto its row,
+    for ``hashes`` or every key of the organisation; only rows that differ are written.
+    Called wherever either side changes: the keys sync and a key written through, the
+    guardrails sync, an (un)assignment, a guardrail's deletion. Returns the rows changed."""
+    held = Coalesce(
+        Subquery(
+            GuardrailKeyAssignment.objects.filter(
+                organisation=organisation, key_hash=OuterRef("hash")
+            ).values("guardrail_id")[:1]
+        ),
+        Value(""),
+    )
+    keys = Key.objects.filter(organisation=organisation)
+    if hashes is not None:
+        keys = keys.filter(hash__in=hashes)
+    return keys.filter(~Q(guardrail_id=held)).update(guardrail_id=held)
 
 
 def snapshot_store(key: Key) -> None:

@@ -16,7 +16,7 @@ from apps.gateway import keys as gateway_keys
 from apps.gateway import workspaces as gateway_workspaces
 from apps.keys.models import Key, KeyUsageSnapshot
 from apps.keys.services.attempts import orphans_match
-from apps.keys.services.mirror import UPSTREAM_FIELDS, key_from_upstream
+from apps.keys.services.mirror import UPSTREAM_FIELDS, key_from_upstream, key_guardrails_mirror
 from apps.syncs.runner import SyncContext
 from apps.workspaces.services import workspaces_mirror
 
@@ -44,6 +44,8 @@ def _store_page(organisation, page: list, workspace_name: str, now: datetime) ->
         unique_fields=["organisation", "hash"],
         update_fields=list(UPSTREAM_FIELDS),
     )
+    # A key new to the mirror takes the guardrail it already holds (kept rows keep theirs).
+    key_guardrails_mirror(organisation, [k.hash for k in fresh])
     KeyUsageSnapshot.objects.bulk_create(
         [
             KeyUsageSnapshot(
