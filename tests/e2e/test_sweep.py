@@ -8,6 +8,7 @@ way out is an entry in EXCEPTIONS, with its reason.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,7 +19,7 @@ from django.urls import reverse
 
 from apps.core.demo import DEMO_LOGINS, DEMO_PASSWORD
 from apps.core.navigation import SECTIONS
-from tests.e2e.sweep import AXE, Findings, Sweeper, shape, summary
+from tests.e2e.sweep import AXE, TIMES, Findings, Sweeper, shape, summary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -95,6 +96,7 @@ def test_every_page_and_control_works_for_every_role(
         # guardrail's page from the list, its settings page from there…).
         queue = list(paths)
         for path in queue:
+            began = time.perf_counter()
             if sweeper.check_page(path, "desktop"):
                 queue += [p for p in sweeper.inner_paths(shapes) if only.search(p)]
             sweeper.check_page(path, "phone")
@@ -111,6 +113,7 @@ def test_every_page_and_control_works_for_every_role(
             started = time.perf_counter()
             sweeper.check_forms(path)
             findings.timed("forms", started)
+            findings.per_path[path] = findings.per_path.get(path, 0) + time.perf_counter() - began
         context.close()
     # Each kind of dialog's confirmation, used for real once, by the owner, at the end.
     context = browser.new_context()
@@ -123,6 +126,14 @@ def test_every_page_and_control_works_for_every_role(
         owner.confirm(path, kind)
     context.close()
     print(f"\nbrowser sweep, shard {shard + 1} of {SHARDS}: {summary(findings)}")
+    # Where the shard's time went, page by page (every role), for weighing the shards.
+    TIMES.mkdir(parents=True, exist_ok=True)
+    (TIMES / f"shard-{shard + 1}-of-{SHARDS}.json").write_text(
+        json.dumps(
+            {p: round(t, 1) for p, t in sorted(findings.per_path.items(), key=lambda i: -i[1])},
+            indent=1,
+        )
+    )
     print("pages x roles: " + ", ".join(sorted(f"{r}:{p}" for r, p in findings.pages)))
     if not (wanted or only.pattern):  # a whole run: no shard may have been dealt nothing
         assert findings.pages, f"shard {shard + 1} of {SHARDS} swept no page"
