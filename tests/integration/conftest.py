@@ -16,4 +16,6 @@ def sender(monkeypatch) -> Celery:
     Redis database), so the variable is pointed at the test broker too.
     """
     monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)
-    return Celery("itest", broker=REDIS_URL)
+    # Not the current app: as that, it would take every later test's ``task.delay()`` in
+    # this process (shared tasks follow the current app) to this broker, never to run.
+    return Celery("itest", broker=REDIS_URL, set_as_current=False)
