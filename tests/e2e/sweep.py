@@ -100,8 +100,9 @@ class Findings:
 
 def shape(path: str) -> str:
     """A path's kind: the URL pattern it resolves to (``/catalog/models/google/veo-3.1/`` →
-    ``/catalog/models/<str:author>/<str:slug>/``: one model's page stands for the 40, which
-    cost a third of the sweep when each was swept). A path that resolves to nothing: ids and
+    ``/catalog/models/<str:author>/<str:slug>/``; the 40 model pages, each swept as a kind of
+    its own, cost a third of the sweep; a link's ``data-page-kind`` names the variants worth a
+    page each, see :meth:`Sweeper.inner_paths`). A path that resolves to nothing: ids and
     hashes become ``*`` (``/keys/ab12…/`` → ``/keys/*/``)."""
     try:
         return "/" + resolve(urlsplit(path).path).route
@@ -187,18 +188,21 @@ class Sweeper:
 
     def inner_paths(self, known: set[str]) -> list[str]:
         """One page of each kind linked from the current page's content."""
-        hrefs = self.page.eval_on_selector_all(
+        links = self.page.eval_on_selector_all(
             "main a[href]:not([download]):not([hx-target='#modal'])",
-            "els => els.map(e => e.getAttribute('href'))",
+            "els => els.map(e => [e.getAttribute('href'), e.dataset.pageKind || ''])",
         )
         found = []
-        for href in hrefs:
+        for href, variant in links:
             parts = urlsplit(href)
             if parts.netloc or not parts.path.startswith("/") or parts.query:
                 continue
-            if parts.path.endswith((".csv", "/logout/")) or shape(parts.path) in known:
+            # A link may name the variant of the page it leads to (data-page-kind: a video
+            # model's page shows other blocks than a chat model's): one page of each.
+            kind = shape(parts.path) + (f"#{variant}" if variant else "")
+            if parts.path.endswith((".csv", "/logout/")) or kind in known:
                 continue
-            known.add(shape(parts.path))
+            known.add(kind)
             found.append(parts.path)
         return found
 
