@@ -79,12 +79,12 @@ class Findings:
     used: set[tuple] = field(default_factory=set)  # controls already used by some role
     seconds: dict[str, float] = field(default_factory=dict)
     per_path: dict[str, float] = field(default_factory=dict)  # seconds, every role
-    axed: set[tuple[str, str]] = field(default_factory=set)  # (kind of page, width)
+    axed_at_phone: set[str] = field(default_factory=set)  # kinds of page
 
-    def first_look(self, path: str, width: str) -> bool:
-        """Whether no role has had axe look at this kind of page at this width yet."""
-        seen = (shape(path), width) in self.axed
-        self.axed.add((shape(path), width))
+    def first_at_phone(self, kind: str) -> bool:
+        """Whether no role has had axe look at this kind of page at phone width yet."""
+        seen = kind in self.axed_at_phone
+        self.axed_at_phone.add(kind)
         return not seen
 
     def timed(self, kind: str, started: float) -> None:
@@ -123,6 +123,7 @@ class Sweeper:
         self.findings = findings
         self.exceptions = exceptions
         self.console: list[str] = []
+        self.kinds: dict[str, str] = {}  # path → its kind, variant included (inner_paths)
         page.on("console", self._on_console)
         page.on("pageerror", lambda exc: self.console.append(f"page error: {exc}"))
         page.context.add_init_script(WATCH)
@@ -203,6 +204,7 @@ class Sweeper:
             if parts.path.endswith((".csv", "/logout/")) or kind in known:
                 continue
             known.add(kind)
+            self.kinds[parts.path] = kind
             found.append(parts.path)
         return found
 
@@ -222,7 +224,8 @@ class Sweeper:
             return False
         self.drain(path)
         self.check_overflow(path, width)
-        if self.findings.first_look(path, width) or width == "desktop":
+        kind = self.kinds.get(path) or shape(path)
+        if width == "desktop" or self.findings.first_at_phone(kind):
             started = time.perf_counter()
             self.check_axe(path, width)
             self.findings.timed("axe", started)

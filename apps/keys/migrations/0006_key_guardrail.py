@@ -3,16 +3,17 @@
 import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Exists, OuterRef, Subquery
 
 
 def copy_assignments(apps, schema_editor):
     """Each mirrored key takes the guardrail the guardrails mirror says it holds."""
     Key = apps.get_model("keys", "Key")
     Assignment = apps.get_model("guardrails", "GuardrailKeyAssignment")
-    for a in Assignment.objects.all().iterator():
-        Key.objects.filter(organisation_id=a.organisation_id, hash=a.key_hash).update(
-            guardrail_id=a.guardrail_id
-        )
+    held = Assignment.objects.filter(
+        organisation_id=OuterRef("organisation_id"), key_hash=OuterRef("hash")
+    ).values("guardrail_id")[:1]
+    Key.objects.filter(Exists(held)).update(guardrail_id=Subquery(held))
 
 
 class Migration(migrations.Migration):
